@@ -1,0 +1,64 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Activity, ActivityType, Campaign, CampaignTarget, Participation
+
+
+@admin.register(ActivityType)
+class ActivityTypeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "order", "active"]
+    list_filter = ["active", "parent"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+class CampaignTargetInline(admin.StackedInline):
+    model = CampaignTarget
+    extra = 0
+    autocomplete_fields = ["activity_type"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "branch", "start", "end", "archived_at"]
+    list_filter = ["start", "branch__kind"]
+    search_fields = ["name", "theme"]
+    autocomplete_fields = ["branch"]
+    list_select_related = ["branch"]
+    inlines = [CampaignTargetInline]
+    date_hierarchy = "start"
+
+
+@admin.register(CampaignTarget)
+class CampaignTargetAdmin(admin.ModelAdmin):
+    list_display = ["name", "campaign", "metric", "subject", "branch_kind", "leadership_only", "quantity"]
+    list_filter = ["metric", "subject"]
+    search_fields = ["name", "campaign__name"]
+    autocomplete_fields = ["campaign", "activity_type"]
+    list_select_related = ["campaign"]
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+    autocomplete_fields = ["member"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "title", "branch", "type", "campaign", "archived_at"]
+    list_filter = ["type", "date", "branch__kind", "campaign"]
+    search_fields = ["title", "location", "branch__name"]
+    autocomplete_fields = ["branch", "type", "campaign"]
+    list_select_related = ["branch", "type", "type__parent", "campaign"]
+    inlines = [ParticipationInline]
+    date_hierarchy = "date"
+
+
+@admin.register(Participation)
+class ParticipationAdmin(SimpleHistoryAdmin):
+    list_display = ["activity", "member", "hours"]
+    search_fields = ["member__name", "activity__title"]
+    autocomplete_fields = ["activity", "member"]
+    list_select_related = ["activity", "member"]

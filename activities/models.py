@@ -1,0 +1,173 @@
+"""Activity types, campaigns and their targets, activities and who took part."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.models import ArchivableModel, TimeStampedModel
+from volunteer_portal.validators import validate_hours, validate_not_future
+
+
+class ActivityType(TimeStampedModel):
+    """Admin-managed list; seeded by migration 0002 with the types in DESIGN.md."""
+
+    name = models.CharField(_("name"), max_length=50)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subtypes",
+        help_text=_("Sub-types, such as home repairs under home volunteer services."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+        ordering = ["order", "name"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="activitytype_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} · {self.name}" if self.parent_id and self.parent else self.name
+
+
+class Campaign(ArchivableModel):
+    """An activity plan (活动方案 / 实施方案) with a theme, a period, an organising branch and targets."""
+
+    name = models.CharField(_("name"), max_length=100)
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("organising branch"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    start = models.DateField(_("start date"))
+    end = models.DateField(_("end date"))
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-start", "name"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=F("start")), name="campaign_end_after_start")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The end date cannot be before the start date.")})
+
+
+class CampaignTarget(TimeStampedModel):
+    """A measurable target, e.g. "every community visits one household" or "every leadership member visits one"."""
+
+    class Metric(models.TextChoices):
+        ACTIVITIES = "activities", _("activities held")
+        VISITS = "visits", _("visits made")
+        HOUSEHOLDS = "households", _("households reached")
+        VOLUNTEER_HOURS = "hours", _("volunteer hours")
+
+    class Subject(models.TextChoices):
+        BRANCH = "branch", _("each branch")
+        MEMBER = "member", _("each member")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="targets")
+    name = models.CharField(_("name"), max_length=100, help_text=_("As the plan words it, e.g. 每个社区慰问1户."))
+    metric = models.CharField(_("what is counted"), max_length=20, choices=Metric.choices)
+    subject = models.CharField(_("counted for"), max_length=20, choices=Subject.choices)
+    branch_kind = models.CharField(
+        _("kind of branch"),
+        max_length=20,
+        choices=Branch.Kind.choices,
+        blank=True,
+        help_text=_("Only branches of this kind count (blank: every branch in the organising subtree)."),
+    )
+    leadership_only = models.BooleanField(
+        _("leadership members only"), default=False, help_text=_("For member targets: count only 班子成员.")
+    )
+    activity_type = models.ForeignKey(
+        ActivityType,
+        verbose_name=_("activity type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Only activities of this type count (blank: any type)."),
+    )
+    quantity = models.PositiveIntegerField(_("how many each"), default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("campaign target")
+        verbose_name_plural = _("campaign targets")
+        ordering = ["campaign", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(ArchivableModel):
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="activities")
+    type = models.ForeignKey(
+        ActivityType, verbose_name=_("activity type"), on_delete=models.PROTECT, related_name="activities"
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    participants = models.ManyToManyField(
+        Member, verbose_name=_("participants"), through="Participation", related_name="activities"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["branch", "date"], name="activity_branch_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+class Participation(TimeStampedModel):
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="participations"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="participations"
+    )
+    hours = models.DecimalField(
+        _("hours"), max_digits=4, decimal_places=1, default=Decimal("2.0"), validators=[validate_hours]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="participation_unique_member"),
+            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="participation_hours_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.hours}"

@@ -1,0 +1,97 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Need, Pairing, Visit
+
+
+@admin.register(Need)
+class NeedAdmin(admin.ModelAdmin):
+    list_display = ["name", "order"]
+    search_fields = ["name"]
+
+
+@admin.register(Beneficiary)
+class BeneficiaryAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "gender",
+        "masked_id",
+        "disability_category",
+        "disability_grade",
+        "branch",
+        "household_status",
+        "archived_at",
+    ]
+    list_filter = ["disability_category", "disability_grade", "household_status", "gender", "needs"]
+    # Search by name, or by the last characters of the ID number (what people read off a certificate).
+    search_fields = ["name", "id_number__endswith", "branch__name"]
+    autocomplete_fields = ["branch"]
+    filter_horizontal = ["needs"]
+    list_select_related = ["branch"]
+    fieldsets = [
+        (None, {"fields": ["name", "gender", "birth_date", "branch", "household_status"]}),
+        (
+            _("Disability"),
+            {"fields": ["id_number", "certificate_number", "disability_category", "disability_grade"]},
+        ),
+        (_("Contact"), {"fields": ["address", "phone", "guardian_name", "guardian_phone"]}),
+        (
+            _("The four clears"),
+            {
+                "fields": [
+                    "family_situation",
+                    "development_goals",
+                    "employment_skills",
+                    "needs_detail",
+                    "needs",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description=_("ID number"))
+    def masked_id(self, obj: Beneficiary) -> str:
+        return obj.masked_id_number
+
+
+@admin.register(ActivityBeneficiary)
+class ActivityBeneficiaryAdmin(admin.ModelAdmin):
+    list_display = ["activity", "beneficiary"]
+    search_fields = ["activity__title", "beneficiary__name"]
+    autocomplete_fields = ["activity", "beneficiary"]
+    list_select_related = ["activity", "beneficiary"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(SimpleHistoryAdmin):
+    list_display = ["member", "beneficiary", "start_date", "end_date", "interval_days"]
+    list_filter = ["interval_days", "start_date"]
+    search_fields = ["member__name", "beneficiary__name"]
+    autocomplete_fields = ["member", "beneficiary"]
+    list_select_related = ["member", "beneficiary"]
+
+
+class AssistanceItemInline(admin.TabularInline):
+    model = AssistanceItem
+    extra = 0
+
+
+@admin.register(Visit)
+class VisitAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "beneficiary", "branch", "activity", "follow_up_needed"]
+    list_filter = ["date", "follow_up_needed", "branch__kind"]
+    search_fields = ["beneficiary__name", "branch__name", "notes"]
+    autocomplete_fields = ["beneficiary", "branch", "activity", "visitors"]
+    list_select_related = ["beneficiary", "branch", "activity"]
+    inlines = [AssistanceItemInline]
+    date_hierarchy = "date"
+
+
+@admin.register(AssistanceItem)
+class AssistanceItemAdmin(SimpleHistoryAdmin):
+    list_display = ["visit", "kind", "description", "quantity", "value"]
+    list_filter = ["kind"]
+    search_fields = ["description", "visit__beneficiary__name"]
+    autocomplete_fields = ["visit"]
+    list_select_related = ["visit", "visit__beneficiary"]

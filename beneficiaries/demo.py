@@ -1,0 +1,437 @@
+"""Builds the demo organisation for `manage.py seed_demo`.
+
+Realistic, deterministic for a given seed, and fast at large sizes: rows are made in memory a batch at a
+time and written with bulk_create. It writes through models directly rather than the services because it
+makes hundreds of thousands of rows; every value it makes is valid by construction, and the demo's own
+test runs full_clean() over a sample of each model to prove it.
+"""
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from itertools import accumulate, islice
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from activities.models import Activity, ActivityType, Campaign, CampaignTarget, Participation
+from volunteer_portal.branches.models import Branch, Member, RoleGrant
+from volunteer_portal.branches.services import branch_create
+from volunteer_portal.validators import id_check_character
+
+from .models import (
+    ActivityBeneficiary,
+    AssistanceItem,
+    Beneficiary,
+    DisabilityCategory,
+    DisabilityGrade,
+    Need,
+    Pairing,
+    Visit,
+)
+
+DEMO_PASSWORD = "leifeng-demo"
+BATCH = 5000
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林洋峰建国志海东晨亮成文德"
+GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英华慧巧美娥玲桂兰凤洁梅琳素云莲真环雪荣爱妹香月莺媛瑞凡佳嘉琼勤珍贞莉"
+STREET_NAMES = ["解放", "新华", "文化", "民族"]
+FAMILY_SITUATIONS = ["与配偶同住，子女在外务工", "独居，邻居照应", "与父母同住，父母年迈", "一户多残，家庭收入低"]
+DEVELOPMENT_GOALS = ["稳定康复训练", "实现居家就业", "改善居住条件"]
+EMPLOYMENT_SKILLS = ["无", "会手工编织", "会电脑打字", "有按摩技能"]
+NEEDS_DETAIL = ["需要轮椅一台", "需要定期康复指导", "需要无障碍改造", "需要生活救助"]
+AREA_CODES = ["640104", "640105", "640106", "640121", "640122", "640181"]
+
+# name, code, kind, children
+STRUCTURE = (
+    "自治区残疾人联合会", "zzq-cl", Branch.Kind.ORGANISATION, [
+        ("机关党委", "zzq-jgdw", Branch.Kind.PARTY_COMMITTEE, [
+            ("康复中心支部", "kfzx-zb", Branch.Kind.PARTY_BRANCH, []),
+            ("办公室党支部", "bgs-zb", Branch.Kind.PARTY_BRANCH, []),
+            ("康复处党支部", "kfc-zb", Branch.Kind.PARTY_BRANCH, []),
+            ("宣文处党支部", "xwc-zb", Branch.Kind.PARTY_BRANCH, []),
+        ]),
+        ("兴庆区残疾人联合会", "xq-cl", Branch.Kind.DISTRICT, [
+            ("凤凰北街街道", "xq-fhbj", Branch.Kind.STREET, [
+                ("丽景社区", "xq-fhbj-lj", Branch.Kind.COMMUNITY, []),
+                ("北塔社区", "xq-fhbj-bt", Branch.Kind.COMMUNITY, []),
+                ("湖滨社区", "xq-fhbj-hb", Branch.Kind.COMMUNITY, []),
+            ]),
+            ("胜利街街道", "xq-slj", Branch.Kind.STREET, [
+                ("银古社区", "xq-slj-yg", Branch.Kind.COMMUNITY, []),
+                ("民乐社区", "xq-slj-ml", Branch.Kind.COMMUNITY, []),
+            ]),
+            ("富宁街街道", "xq-fnj", Branch.Kind.STREET, [
+                ("宁安社区", "xq-fnj-na", Branch.Kind.COMMUNITY, []),
+                ("文化社区", "xq-fnj-wh", Branch.Kind.COMMUNITY, []),
+                ("永安社区", "xq-fnj-ya", Branch.Kind.COMMUNITY, []),
+            ]),
+        ]),
+    ],
+)  # fmt: skip
+
+TITLES = {
+    "走访慰问": ["走访慰问困难重度残疾人家庭", "节日走访慰问残疾人", "入户慰问一户多残家庭"],
+    "家政维修": ["志愿者上门维修水电", "为残疾人家庭维修门窗"],
+    "生活帮扶": ["上门代购生活用品", "陪同残疾人就医"],
+    "清洁卫生": ["为重度残疾人家庭打扫卫生", "义务清洁居家环境"],
+    "心理辅导": ["心理咨询师上门谈心", "残疾人家属心理疏导"],
+    "爱心捐赠": ["爱心捐赠衣物书籍", "职工爱心捐款"],
+    "康复指导": ["康复师入户指导训练", "辅具适配上门服务"],
+    "座谈会/学习": ["学习雷锋精神座谈会", "志愿服务政策学习"],
+    "心得交流会": ["学雷锋活动心得交流会"],
+    "矛盾排查": ["残疾人家庭矛盾纠纷排查"],
+    "主题活动": ["“学雷锋 关爱残疾人”主题活动", "助残日主题活动"],
+    "窗口文明服务": ["窗口文明服务示范岗", "办证大厅志愿引导"],
+    "其他": ["残疾人文体活动", "无障碍设施检查"],
+}
+ITEMS = [
+    (AssistanceItem.Kind.CASH, "慰问金", 1, (200, 1000)),
+    (AssistanceItem.Kind.GOODS, "米面油", 1, (100, 300)),
+    (AssistanceItem.Kind.GOODS, "棉被", 2, (80, 200)),
+    (AssistanceItem.Kind.DEVICE, "轮椅", 1, (600, 1500)),
+    (AssistanceItem.Kind.DEVICE, "助听器", 1, (800, 3000)),
+    (AssistanceItem.Kind.DEVICE, "盲杖", 1, (50, 150)),
+    (AssistanceItem.Kind.SERVICE, "上门康复训练", 1, (100, 400)),
+    (AssistanceItem.Kind.SERVICE, "家政服务", 1, (50, 200)),
+]
+
+
+def batched(iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class DemoBuilder:
+    def __init__(
+        self,
+        *,
+        branches: int = 0,
+        activities: int = 600,
+        beneficiaries: int = 120,
+        members_per_branch: int = 6,
+        seed: int = 2026,
+        today: dt.date | None = None,
+        progress: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.extra_branches = branches
+        self.n_activities = activities
+        self.n_beneficiaries = beneficiaries
+        self.members_per_branch = members_per_branch
+        self.today = today or timezone.localdate()
+        self.progress = progress
+        self.used_ids: set[str] = set()
+
+    # --- helpers -----------------------------------------------------------------------------------------
+    def person_name(self, gender: str) -> str:
+        given = GIVEN_MALE if gender == "M" else GIVEN_FEMALE
+        length = self.rng.choice((1, 2, 2))
+        return self.rng.choice(SURNAMES) + "".join(self.rng.choice(given) for _ in range(length))
+
+    def phone(self) -> str:
+        return "1" + self.rng.choice("3589") + "".join(self.rng.choice("0123456789") for _ in range(9))
+
+    def id_number(self, birth: dt.date, gender: str) -> str:
+        while True:
+            sequence = self.rng.randrange(0, 100) * 10 + self.rng.choice(
+                (1, 3, 5, 7, 9) if gender == "M" else (0, 2, 4, 6, 8)
+            )
+            first17 = f"{self.rng.choice(AREA_CODES)}{birth:%Y%m%d}{sequence:03d}"
+            number = first17 + id_check_character(first17)
+            if number not in self.used_ids:
+                self.used_ids.add(number)
+                return number
+
+    def random_date(self, start: dt.date, end: dt.date) -> dt.date:
+        return start + dt.timedelta(days=self.rng.randrange((end - start).days + 1))
+
+    # --- the build ---------------------------------------------------------------------------------------
+    @transaction.atomic
+    def build(self) -> dict[str, int]:
+        self.build_branches()
+        self.build_members()
+        self.build_users()
+        self.build_beneficiaries()
+        self.build_campaign()
+        self.build_activities()
+        self.build_pairings()
+        return {
+            "branches": Branch.objects.count(),
+            "members": Member.objects.count(),
+            "beneficiaries": Beneficiary.objects.count(),
+            "activities": Activity.objects.count(),
+            "participations": Participation.objects.count(),
+            "visits": Visit.objects.count(),
+            "assistance items": AssistanceItem.objects.count(),
+            "pairings": Pairing.objects.count(),
+        }
+
+    def build_branches(self) -> None:
+        def make(node, parent):
+            name, code, kind, children = node
+            branch = branch_create(name=name, code=code, kind=kind, parent=parent)
+            for child in children:
+                make(child, branch)
+
+        make(STRUCTURE, None)
+        if self.extra_branches:
+            # Extra communities hang under extra streets of the district: created in bulk, then given their
+            # paths once their keys are known.
+            district = Branch.objects.get(code="xq-cl")
+            streets_needed = max(1, self.extra_branches // 20)
+            streets = self._bulk_children(
+                district, Branch.Kind.STREET, [f"第{i + 1}街道" for i in range(streets_needed)], "demo-st"
+            )
+            communities = self.extra_branches - len(streets)
+            for index, chunk in enumerate(batched(range(communities), BATCH)):
+                parent_groups: dict[int, list[str]] = {}
+                for number in chunk:
+                    parent_groups.setdefault(number % len(streets), []).append(f"第{number + 1}社区")
+                for street_index, names in parent_groups.items():
+                    self._bulk_children(streets[street_index], Branch.Kind.COMMUNITY, names, f"demo-c{index}")
+                self.progress(f"branches: {min((index + 1) * BATCH, communities)}/{communities} extra communities")
+
+    def _bulk_children(self, parent: Branch, kind: str, names: list[str], code_prefix: str) -> list[Branch]:
+        start = Branch.objects.count()
+        rows = [
+            Branch(name=name, code=f"{code_prefix}-{start + i}", kind=kind, parent=parent,
+                   path=f"new-{code_prefix}-{start + i}", depth=parent.depth + 1)
+            for i, name in enumerate(names)
+        ]  # fmt: skip
+        created = Branch.objects.bulk_create(rows, batch_size=BATCH)
+        for branch in created:
+            branch.path = f"{parent.path}{branch.pk}/"
+        Branch.objects.bulk_update(created, ["path"], batch_size=BATCH)
+        return created
+
+    def build_members(self) -> None:
+        rows = []
+        for branch in Branch.objects.exclude(kind=Branch.Kind.ORGANISATION).only("pk", "kind"):
+            count = self.members_per_branch + self.rng.randrange(0, 3)
+            for position in range(count):
+                gender = self.rng.choice("MF")
+                rows.append(
+                    Member(
+                        name=self.person_name(gender),
+                        gender=gender,
+                        branch=branch,
+                        is_party_member=branch.kind in (Branch.Kind.PARTY_BRANCH, Branch.Kind.PARTY_COMMITTEE)
+                        or self.rng.random() < 0.4,
+                        is_leadership=position < 2 and branch.kind != Branch.Kind.COMMUNITY,
+                        phone=self.phone(),
+                        active=self.rng.random() > 0.05,
+                    )
+                )
+        Member.objects.bulk_create(rows, batch_size=BATCH)
+        self.members_by_branch: dict[int, list[int]] = {}
+        for member_id, branch_id in Member.objects.filter(active=True).values_list("pk", "branch_id"):
+            self.members_by_branch.setdefault(branch_id, []).append(member_id)
+        self.progress(f"members: {len(rows)}")
+
+    def build_users(self) -> None:
+        User = get_user_model()
+        root = Branch.objects.get(code="zzq-cl")
+        User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
+        for username, code, role, full_name in [
+            ("leader", "zzq-cl", RoleGrant.Role.LEADER, "理事长"),
+            ("secretary1", "kfzx-zb", RoleGrant.Role.SECRETARY, "康复中心支部书记"),
+            ("secretary2", "bgs-zb", RoleGrant.Role.SECRETARY, "办公室党支部书记"),
+        ]:
+            user = User.objects.create_user(username, password=DEMO_PASSWORD, first_name=full_name)
+            branch = root if code == root.code else Branch.objects.get(code=code)
+            RoleGrant.objects.create(user=user, branch=branch, role=role)
+            member = Member.objects.filter(branch=branch, user__isnull=True).first()
+            if member is not None:
+                member.user = user
+                member.save(update_fields=["user"])
+
+    def build_beneficiaries(self) -> None:
+        # Communities and party branches are responsible for households; every category and grade appears.
+        holders = list(
+            Branch.objects.filter(kind__in=[Branch.Kind.COMMUNITY, Branch.Kind.PARTY_BRANCH]).values_list(
+                "pk", flat=True
+            )
+        )
+        combos = [(c.value, g.value) for c in DisabilityCategory for g in DisabilityGrade]
+        statuses = [s.value for s in Beneficiary.HouseholdStatus]
+        need_ids = list(Need.objects.values_list("pk", flat=True))
+        start = dt.date(1940, 1, 1)
+        end = self.today - dt.timedelta(days=365 * 6)
+        made = 0
+        for chunk in batched(range(self.n_beneficiaries), BATCH):
+            rows = []
+            for number in chunk:
+                category, grade = combos[number % len(combos)] if number < len(combos) else self.rng.choice(combos)
+                gender = self.rng.choice("MF")
+                birth = self.random_date(start, end)
+                id_number = self.id_number(birth, gender)
+                rows.append(
+                    Beneficiary(
+                        name=self.person_name(gender),
+                        gender=gender,
+                        birth_date=birth,
+                        id_number=id_number,
+                        certificate_number=f"{id_number}{category}{grade}",
+                        disability_category=category,
+                        disability_grade=grade,
+                        address=f"兴庆区{self.rng.choice(STREET_NAMES)}街{self.rng.randrange(1, 300)}号",
+                        phone=self.phone(),
+                        guardian_name=self.person_name(self.rng.choice("MF")) if grade <= 2 else "",
+                        guardian_phone=self.phone() if grade <= 2 else "",
+                        branch_id=holders[number % len(holders)],
+                        household_status=self.rng.choice(statuses),
+                        family_situation=self.rng.choice(FAMILY_SITUATIONS),
+                        development_goals=self.rng.choice(DEVELOPMENT_GOALS),
+                        employment_skills=self.rng.choice(EMPLOYMENT_SKILLS),
+                        needs_detail=self.rng.choice(NEEDS_DETAIL),
+                    )
+                )
+            created = Beneficiary.objects.bulk_create(rows, batch_size=BATCH)
+            Beneficiary.needs.through.objects.bulk_create(
+                [
+                    Beneficiary.needs.through(beneficiary_id=b.pk, need_id=need)
+                    for b in created
+                    for need in self.rng.sample(need_ids, self.rng.randrange(1, 3))
+                ],
+                batch_size=BATCH,
+            )
+            made += len(created)
+            self.progress(f"beneficiaries: {made}/{self.n_beneficiaries}")
+        self.beneficiaries_by_branch: dict[int, list[int]] = {}
+        for pk, branch_id in Beneficiary.objects.values_list("pk", "branch_id"):
+            self.beneficiaries_by_branch.setdefault(branch_id, []).append(pk)
+
+    def build_campaign(self) -> None:
+        root = Branch.objects.get(code="zzq-cl")
+        year = self.today.year if self.today.month >= 3 else self.today.year - 1
+        self.campaign = Campaign.objects.create(
+            name="学雷锋 关爱残疾人",
+            theme="弘扬雷锋精神，助残扶残常态化",
+            branch=root,
+            start=dt.date(year, 3, 1),
+            end=dt.date(year, 12, 31),
+            description="深入开展“学雷锋 关爱残疾人”志愿服务活动，做到全员参与、不少一人，活动常态化。",
+        )
+        home_services = ActivityType.objects.get(name="志愿助残进家庭", parent=None)
+        CampaignTarget.objects.bulk_create(
+            [
+                CampaignTarget(campaign=self.campaign, name="每个社区慰问1户困难残疾人家庭",
+                               metric=CampaignTarget.Metric.HOUSEHOLDS, subject=CampaignTarget.Subject.BRANCH,
+                               branch_kind=Branch.Kind.COMMUNITY, quantity=1),
+                CampaignTarget(campaign=self.campaign, name="班子成员每人慰问1户",
+                               metric=CampaignTarget.Metric.VISITS, subject=CampaignTarget.Subject.MEMBER,
+                               leadership_only=True, quantity=1),
+                CampaignTarget(campaign=self.campaign, name="每个党支部开展3次志愿助残进家庭活动",
+                               metric=CampaignTarget.Metric.ACTIVITIES, subject=CampaignTarget.Subject.BRANCH,
+                               branch_kind=Branch.Kind.PARTY_BRANCH, activity_type=home_services, quantity=3),
+            ]
+        )  # fmt: skip
+
+    def build_activities(self) -> None:
+        types = list(ActivityType.objects.filter(active=True).select_related("parent"))
+        leaf_types = [t for t in types if not t.subtypes.exists()]
+        visit_type = next(t for t in types if t.name == "走访慰问")
+        acting_branches = [b for b in self.members_by_branch if self.members_by_branch[b]]
+        # A year up to today, each day in March weighted four times: Lei Feng month is busier.
+        days = [self.today - dt.timedelta(days=offset) for offset in range(365)]
+        cum_weights = list(accumulate(4 if day.month == 3 else 1 for day in days))
+        made = 0
+        for chunk in batched(range(self.n_activities), BATCH):
+            rows = []
+            for _ in chunk:
+                activity_type = visit_type if self.rng.random() < 0.3 else self.rng.choice(leaf_types)
+                date = self.rng.choices(days, cum_weights=cum_weights)[0]
+                in_campaign = self.campaign.start <= date <= self.campaign.end and self.rng.random() < 0.6
+                rows.append(
+                    Activity(
+                        branch_id=self.rng.choice(acting_branches),
+                        type=activity_type,
+                        campaign=self.campaign if in_campaign else None,
+                        title=self.rng.choice(TITLES.get(activity_type.name, TITLES["其他"])),
+                        date=date,
+                        location=self.rng.choice(
+                            ["社区活动室", "残疾人家中", "康复中心", "机关会议室", "街道服务大厅"]
+                        ),
+                        description="组织党员干部和志愿者参加，活动前明确分工，活动后及时总结。",
+                        outcome=self.rng.choice(["群众满意", "解决实际困难", "收到感谢信", ""]),
+                    )
+                )
+            created = Activity.objects.bulk_create(rows, batch_size=BATCH)
+            self._participations_and_visits(created, visit_type)
+            made += len(created)
+            self.progress(f"activities: {made}/{self.n_activities}")
+
+    def _participations_and_visits(self, activities: list[Activity], visit_type: ActivityType) -> None:
+        participations, visits, visitor_sets = [], [], []
+        for activity in activities:
+            members = self.members_by_branch[activity.branch_id]
+            chosen = self.rng.sample(members, min(len(members), self.rng.randrange(2, 6)))
+            for member_id in chosen:
+                participations.append(
+                    Participation(activity=activity, member_id=member_id,
+                                  hours=Decimal(self.rng.choice(["1.0", "1.5", "2.0", "3.0", "4.0"])))
+                )  # fmt: skip
+            households = self.beneficiaries_by_branch.get(activity.branch_id, [])
+            if activity.type_id == visit_type.pk and households:
+                for beneficiary_id in self.rng.sample(households, min(len(households), self.rng.randrange(1, 4))):
+                    visits.append(
+                        Visit(beneficiary_id=beneficiary_id, branch_id=activity.branch_id, date=activity.date,
+                              activity=activity, notes="了解家庭近况，送去慰问金和慰问品。",
+                              follow_up_needed=self.rng.random() < 0.15)
+                    )  # fmt: skip
+                    visitor_sets.append(chosen[:2])
+        Participation.objects.bulk_create(participations, batch_size=BATCH)
+        created = Visit.objects.bulk_create(visits, batch_size=BATCH)
+        self._visit_details(created, visitor_sets)
+
+    def _visit_details(self, visits: list[Visit], visitor_sets: list[list[int]]) -> None:
+        through = Visit.visitors.through
+        Visit.visitors.through.objects.bulk_create(
+            [through(visit_id=v.pk, member_id=m) for v, ms in zip(visits, visitor_sets, strict=True) for m in ms],
+            batch_size=BATCH,
+        )
+        items = []
+        for visit in visits:
+            for kind, description, quantity, (low, high) in self.rng.sample(ITEMS, self.rng.randrange(1, 3)):
+                items.append(
+                    AssistanceItem(visit=visit, kind=kind, description=description, quantity=quantity,
+                                   value=Decimal(self.rng.randrange(low, high + 1, 10)))
+                )  # fmt: skip
+        AssistanceItem.objects.bulk_create(items, batch_size=BATCH)
+        served = {(v.activity_id, v.beneficiary_id) for v in visits if v.activity_id}
+        ActivityBeneficiary.objects.bulk_create(
+            [ActivityBeneficiary(activity_id=a, beneficiary_id=b) for a, b in served],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+
+    def build_pairings(self) -> None:
+        """Leadership members pair with a household of their branch; about a third are overdue on purpose."""
+        leaders = Member.objects.filter(is_leadership=True, active=True).values_list("pk", "branch_id")
+        pairings, visits, visitor_sets = [], [], []
+        for index, (member_id, branch_id) in enumerate(leaders):
+            households = self.beneficiaries_by_branch.get(branch_id) or self.rng.choice(
+                list(self.beneficiaries_by_branch.values())
+            )
+            beneficiary_id = self.rng.choice(households)
+            start = self.today - dt.timedelta(days=self.rng.randrange(200, 400))
+            pairings.append(Pairing(member_id=member_id, beneficiary_id=beneficiary_id, start_date=start))
+            # A recent visit keeps two of every three pairings on time; the third is left overdue.
+            if index % 3:
+                recent = self.today - dt.timedelta(days=self.rng.randrange(1, 50))
+                visits.append(Visit(beneficiary_id=beneficiary_id, branch_id=branch_id, date=recent,
+                                    notes="结对帮扶定期见面，了解四清情况。"))  # fmt: skip
+                visitor_sets.append([member_id])
+        Pairing.objects.bulk_create(pairings, batch_size=BATCH)
+        created = Visit.objects.bulk_create(visits, batch_size=BATCH)
+        self._visit_details(created, visitor_sets)
+        self.progress(f"pairings: {len(pairings)}")

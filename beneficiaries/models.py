@@ -1,0 +1,317 @@
+"""Disabled beneficiaries, cadre pairings, visits and what was handed over.
+
+This app refers to activities (a visit made during an activity, an activity that served a beneficiary);
+nothing in `activities` refers back, so the migrations have no cycle.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from activities.models import Activity
+from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.models import ArchivableModel, TimeStampedModel
+from volunteer_portal.validators import (
+    birth_date_from_id,
+    normalize_id_number,
+    validate_certificate_number,
+    validate_id_number,
+    validate_money,
+    validate_not_future,
+)
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the area code and the last four characters: 110105********002X."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+
+
+class DisabilityCategory(models.IntegerChoices):
+    """GB/T 26341-2010 categories; the digit is the certificate number's 19th character."""
+
+    VISUAL = 1, _("visual")
+    HEARING = 2, _("hearing")
+    SPEECH = 3, _("speech")
+    PHYSICAL = 4, _("physical")
+    INTELLECTUAL = 5, _("intellectual")
+    MENTAL = 6, _("mental")
+    MULTIPLE = 7, _("multiple")
+
+
+class DisabilityGrade(models.IntegerChoices):
+    """GB/T 26341-2010 grades, 一级 the most severe; the digit is the certificate number's 20th character."""
+
+    FIRST = 1, _("grade 1 (most severe)")
+    SECOND = 2, _("grade 2")
+    THIRD = 3, _("grade 3")
+    FOURTH = 4, _("grade 4")
+
+
+class Need(TimeStampedModel):
+    """Admin-managed reference list of needs (rehabilitation, assistive devices, employment ...)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Beneficiary(ArchivableModel):
+    class Gender(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class HouseholdStatus(models.TextChoices):
+        NONE = "none", _("none of these")
+        MINIMUM_LIVING = "dibao", _("minimum living allowance (低保)")
+        EXTREME_POVERTY = "tekun", _("extreme poverty support (特困)")
+        LOW_INCOME_MARGIN = "dibao_edge", _("on the edge of the allowance (低保边缘)")
+        POVERTY_RELAPSE_WATCH = "fangfan", _("watched for relapse into poverty (防返贫监测)")
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    # blank=True: left empty in a form or an import, it is taken from the ID number by clean().
+    birth_date = models.DateField(_("birth date"), blank=True, validators=[validate_not_future])
+    id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
+    certificate_number = models.CharField(
+        _("disability certificate number"),
+        max_length=20,
+        blank=True,
+        help_text=_("20 characters: the ID number, the category digit and the grade digit."),
+    )
+    disability_category = models.PositiveSmallIntegerField(_("disability category"), choices=DisabilityCategory.choices)
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), choices=DisabilityGrade.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
+    guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("responsible branch"), on_delete=models.PROTECT, related_name="beneficiaries"
+    )
+    household_status = models.CharField(
+        _("household situation"), max_length=20, choices=HouseholdStatus.choices, default=HouseholdStatus.NONE
+    )
+    # The four "clear" fields (四清), kept current by the pairing member.
+    family_situation = models.TextField(_("family situation"), blank=True, help_text=_("家庭情况清"))
+    development_goals = models.TextField(_("development goals"), blank=True, help_text=_("发展目标清"))
+    employment_skills = models.TextField(_("employment skills"), blank=True, help_text=_("就业技能清"))
+    needs_detail = models.TextField(_("needs in detail"), blank=True, help_text=_("各项需要清"))
+    needs = models.ManyToManyField(Need, verbose_name=_("needs"), blank=True, related_name="beneficiaries")
+    served_by = models.ManyToManyField(
+        Activity,
+        verbose_name=_("activities that served this person"),
+        through="ActivityBeneficiary",
+        related_name="beneficiaries",
+        blank=True,
+    )
+
+    history = HistoricalRecords(m2m_fields=[needs])
+
+    class Meta:
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        ordering = ["branch__path", "name"]
+        constraints = [
+            # Archived records may repeat an ID (a person re-registered); two live ones may not.
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(archived_at__isnull=True),
+                name="beneficiary_unique_live_id_number",
+                violation_error_message=_("Another beneficiary with this ID number is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_category__gte=1) & Q(disability_category__lte=7),
+                name="beneficiary_category_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__gte=1) & Q(disability_grade__lte=4),
+                name="beneficiary_grade_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["branch", "disability_category"], name="beneficiary_branch_cat")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_certificate_number(self) -> str:
+        return mask_id_number(self.certificate_number)
+
+    def clean(self) -> None:
+        """The rules that span several fields: the birth date and the certificate must agree with the ID."""
+        self.id_number = normalize_id_number(self.id_number)
+        self.certificate_number = normalize_id_number(self.certificate_number)
+        errors: dict[str, list] = {}
+        id_birth = birth_date_from_id(self.id_number) if len(self.id_number) == 18 else None
+        if id_birth is not None:
+            if self.birth_date is None:
+                self.birth_date = id_birth
+            elif self.birth_date != id_birth:
+                errors.setdefault("birth_date", []).append(
+                    ValidationError(
+                        _("The birth date does not match the ID number, which says %(date)s."),
+                        code="birth_date_mismatch",
+                        params={"date": id_birth.isoformat()},
+                    )
+                )
+        if self.birth_date is None and "birth_date" not in errors:
+            errors["birth_date"] = [
+                ValidationError(_("Enter the birth date, or a valid ID number to take it from."), code="required")
+            ]
+        if self.certificate_number:
+            try:
+                validate_certificate_number(
+                    self.certificate_number,
+                    id_number=self.id_number,
+                    category=self.disability_category,
+                    grade=self.disability_grade,
+                )
+            except ValidationError as error:
+                errors.setdefault("certificate_number", []).append(error)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ActivityBeneficiary(TimeStampedModel):
+    """Which activity served whom. It lives here, not in activities, so that activities never points at us."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="served")
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="served_in"
+    )
+
+    class Meta:
+        verbose_name = _("beneficiary served")
+        verbose_name_plural = _("beneficiaries served")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "beneficiary"], name="activitybeneficiary_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.beneficiary}"
+
+
+class Pairing(ArchivableModel):
+    """A member paired with a beneficiary household (结对帮扶), expected to meet every `interval_days`."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="pairings")
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    start_date = models.DateField(_("start date"), validators=[validate_not_future])
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    interval_days = models.PositiveSmallIntegerField(
+        _("contact every (days)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 60: meet every two months."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="pairing_end_after_start",
+            ),
+            models.CheckConstraint(condition=Q(interval_days__gte=1), name="pairing_interval_positive"),
+            models.UniqueConstraint(
+                fields=["member", "beneficiary"],
+                condition=Q(end_date__isnull=True, archived_at__isnull=True),
+                name="pairing_unique_open",
+                violation_error_message=_("This member is already paired with this household."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} ↔ {self.beneficiary}"
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+class Visit(ArchivableModel):
+    """One contact with one beneficiary household (走访慰问)."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="visits"
+    )
+    # The visiting branch, stored rather than derived: a street may visit a household a community is
+    # responsible for, and the visit counts for the branch that made it.
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="visits")
+    date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
+    visitors = models.ManyToManyField(Member, verbose_name=_("visitors"), related_name="visits", blank=True)
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
+    follow_up_closed_at = models.DateTimeField(_("follow-up closed at"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[visitors])
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["branch", "date"], name="visit_branch_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.beneficiary}"
+
+
+class AssistanceItem(TimeStampedModel):
+    """Cash, goods, an assistive device or a service handed over on a visit; value in yuan."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", _("cash")
+        GOODS = "goods", _("goods")
+        DEVICE = "device", _("assistive device")
+        SERVICE = "service", _("service")
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2, validators=[validate_money])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assistance item")
+        verbose_name_plural = _("assistance items")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="assistanceitem_value_not_negative"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="assistanceitem_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.description} · ¥{self.value}"

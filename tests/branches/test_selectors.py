@@ -1,0 +1,74 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from beneficiaries.models import Beneficiary
+from volunteer_portal.branches.models import Branch, RoleGrant
+from volunteer_portal.branches.selectors import branch_list, scope_q, user_can_write
+
+from ..factories import BeneficiaryFactory, BranchFactory, RoleGrantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_grant_covers_the_branch_and_its_descendants(tree):
+    assert set(branch_list(user=tree.district_leader)) == {tree.district, tree.branch_a, tree.branch_b}
+    assert set(branch_list(user=tree.root_leader)) == set(Branch.objects.all())
+
+
+def test_a_grant_does_not_cover_siblings_or_ancestors(tree):
+    assert set(branch_list(user=tree.secretary_a)) == {tree.branch_a}
+    assert tree.branch_b not in branch_list(user=tree.secretary_a)
+    assert tree.district not in branch_list(user=tree.secretary_a)
+
+
+def test_scope_is_the_union_of_grants(tree):
+    RoleGrantFactory(user=tree.secretary_a, branch=tree.branch_b, role=RoleGrant.Role.SECRETARY)
+    user = type(tree.secretary_a).objects.get(pk=tree.secretary_a.pk)
+    assert set(branch_list(user=user)) == {tree.branch_a, tree.branch_b}
+
+
+def test_nested_grants_do_not_double_rows(tree):
+    RoleGrantFactory(user=tree.district_leader, branch=tree.branch_a, role=RoleGrant.Role.LEADER)
+    user = type(tree.district_leader).objects.get(pk=tree.district_leader.pk)
+    assert branch_list(user=user).count() == 3
+
+
+def test_write_scope_is_secretary_grants_only(tree):
+    assert user_can_write(tree.secretary_a, tree.branch_a)
+    assert not user_can_write(tree.secretary_a, tree.branch_b)
+    assert not user_can_write(tree.district_leader, tree.branch_a)
+    assert branch_list(user=tree.root_leader, role=RoleGrant.Role.SECRETARY).count() == 0
+
+
+def test_scope_follows_a_relation(tree):
+    in_a = BeneficiaryFactory(branch=tree.branch_a)
+    in_b = BeneficiaryFactory(branch=tree.branch_b)
+    visible = Beneficiary.objects.filter(scope_q(tree.secretary_a, via="branch"))
+    assert list(visible) == [in_a]
+    assert set(Beneficiary.objects.filter(scope_q(tree.district_leader, via="branch"))) == {in_a, in_b}
+
+
+def test_anonymous_inactive_and_ungranted_users_see_nothing(tree):
+    assert branch_list(user=AnonymousUser()).count() == 0
+    assert branch_list(user=UserFactory()).count() == 0
+    tree.secretary_a.is_active = False
+    assert branch_list(user=tree.secretary_a).count() == 0
+
+
+def test_superuser_sees_everything(tree, superuser):
+    assert branch_list(user=superuser).count() == Branch.objects.count()
+
+
+def test_a_grant_on_an_inactive_branch_gives_nothing(tree):
+    orphan_user = UserFactory()
+    closed = BranchFactory(parent=tree.root, code="closed", active=False)
+    RoleGrantFactory(user=orphan_user, branch=closed, role=RoleGrant.Role.SECRETARY)
+    assert branch_list(user=orphan_user).count() == 0
+
+
+def test_the_grants_are_read_once_per_user_and_role(tree, django_assert_num_queries):
+    user = type(tree.district_leader).objects.get(pk=tree.district_leader.pk)
+    # the grants once, then one query per list
+    with django_assert_num_queries(3):
+        list(branch_list(user=user))
+        list(branch_list(user=user))

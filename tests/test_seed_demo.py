@@ -1,0 +1,93 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from activities.models import Activity, Campaign, Participation
+from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, Visit
+from volunteer_portal.branches.models import Branch, Member, RoleGrant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_demo", "--activities", "200", "--beneficiaries", "40", verbosity=0)
+
+
+def test_the_demo_tree(seeded):
+    names = set(Branch.objects.values_list("name", flat=True))
+    assert {"康复中心支部", "办公室党支部", "康复处党支部", "宣文处党支部", "机关党委"} <= names
+    assert Branch.objects.filter(kind=Branch.Kind.COMMUNITY).count() >= 6
+    for branch in Branch.objects.select_related("parent"):
+        expected = f"{branch.parent.path if branch.parent else ''}{branch.pk}/"
+        assert branch.path == expected
+
+
+def test_the_demo_logins(seeded):
+    admin = authenticate(username="admin", password="leifeng-demo")
+    assert admin is not None and admin.is_superuser
+    leader = authenticate(username="leader", password="leifeng-demo")
+    assert leader is not None
+    assert RoleGrant.objects.get(user=leader).branch.parent is None
+    for username, branch in [("secretary1", "康复中心支部"), ("secretary2", "办公室党支部")]:
+        user = authenticate(username=username, password="leifeng-demo")
+        assert user is not None
+        grant = RoleGrant.objects.get(user=user)
+        assert (grant.role, grant.branch.name) == (RoleGrant.Role.SECRETARY, branch)
+
+
+def test_demo_records_are_valid_and_cover_every_category_and_grade(seeded):
+    combos = set(Beneficiary.objects.values_list("disability_category", "disability_grade"))
+    assert len(combos) == 28
+    for model in (
+        Branch,
+        Member,
+        Beneficiary,
+        Activity,
+        Participation,
+        Visit,
+        AssistanceItem,
+        Pairing,
+        Campaign,
+    ):
+        for record in model.objects.all()[:40]:
+            record.full_clean()
+
+
+def test_a_year_of_activities_heavier_in_march(seeded):
+    months = {d.month for d in Activity.objects.values_list("date", flat=True)}
+    assert len(months) == 12
+    march = Activity.objects.filter(date__month=3).count()
+    assert march > Activity.objects.count() / 12 * 2
+
+
+def test_visits_items_pairings_and_the_campaign(seeded):
+    assert Visit.objects.exists() and AssistanceItem.objects.exists()
+    assert Pairing.objects.exists()
+    campaign = Campaign.objects.get(name="学雷锋 关爱残疾人")
+    assert campaign.targets.count() >= 2
+    assert Member.objects.filter(is_leadership=True).exists()
+
+
+def test_seed_demo_refuses_a_database_with_data(seeded):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--if-empty", verbosity=0)
+    assert Branch.objects.filter(name="康复中心支部").count() == 1
+
+
+def test_size_flags_build_more_with_progress(capsys):
+    call_command("seed_demo", "--branches", "45", "--activities", "300", "--beneficiaries", "30")
+    out = capsys.readouterr().out
+    assert "activities: 300/300" in out
+    assert Branch.objects.count() == 18 + 45
+    assert Activity.objects.count() == 300
+    for branch in Branch.objects.filter(code__startswith="demo-").select_related("parent")[:20]:
+        assert branch.path == f"{branch.parent.path}{branch.pk}/"
+
+
+def test_bad_sizes_are_refused():
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--beneficiaries", "3", verbosity=0)
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--activities", "-1", verbosity=0)

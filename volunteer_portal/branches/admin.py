@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Branch, Member, RoleGrant
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Branch)
+class BranchAdmin(SimpleHistoryAdmin):
+    list_display = ["tree_name", "kind", "code", "active", "path"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path", "depth"]
+    fields = ["parent", "name", "code", "kind", "active", "path", "depth"]
+    inlines = [RoleGrantInline]
+    list_per_page = 100
+
+    @admin.display(description=_("name"), ordering="path")
+    def tree_name(self, obj: Branch) -> str:
+        # Indented with ideographic spaces so that the list, ordered by path, reads as the tree.
+        return obj.indented_name
+
+    def save_model(self, request, obj, form, change):
+        # The path follows the parent only through the services; the admin never writes it itself.
+        if not change:
+            created = services.branch_create(
+                name=obj.name, code=obj.code, kind=obj.kind, parent=obj.parent, active=obj.active
+            )
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+            return
+        if "parent" in form.changed_data:
+            services.branch_move(branch=obj, new_parent=obj.parent)
+        services.branch_update(branch=obj, name=obj.name, code=obj.code, kind=obj.kind, active=obj.active)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            # Moving under its own subtree would make a loop; the service refuses it too.
+            form.base_fields["parent"].queryset = Branch.objects.exclude(path__startswith=obj.path)
+        return form
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "gender", "branch", "is_party_member", "is_leadership", "active", "user"]
+    list_filter = ["active", "is_party_member", "is_leadership", "gender", "branch__kind"]
+    search_fields = ["name", "phone", "branch__name"]
+    autocomplete_fields = ["branch", "user"]
+    list_select_related = ["branch", "user"]
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "branch", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "branch__name"]
+    autocomplete_fields = ["user", "branch"]
+    list_select_related = ["user", "branch"]

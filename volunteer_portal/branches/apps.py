@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchesConfig(AppConfig):
+    name = "volunteer_portal.branches"
+    label = "branches"
+    verbose_name = _("Organisation")

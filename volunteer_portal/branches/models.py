@@ -1,0 +1,155 @@
+"""The branch tree, the people who take part, and who may act where."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from volunteer_portal.models import TimeStampedModel
+
+PATH_SEPARATOR = "/"
+
+
+class BranchQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def subtree_of(self, branch: "Branch", *, include_self: bool = True):
+        """The branch and every descendant: one indexed prefix search on the stored path."""
+        qs = self.filter(path__startswith=branch.path)
+        return qs if include_self else qs.exclude(pk=branch.pk)
+
+
+class Branch(TimeStampedModel):
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("organisation")
+        PARTY_COMMITTEE = "party_committee", _("party committee")
+        PARTY_BRANCH = "party_branch", _("party branch")
+        DISTRICT = "district", _("district")
+        STREET = "street", _("street")
+        COMMUNITY = "community", _("community")
+        OTHER = "other", _("other")
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent branch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        unique=True,
+        help_text=_("A short unique code, letters, digits and hyphens, e.g. kfzx-zb."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    # Materialized path: the primary keys from the root down, each followed by "/", e.g. "1/4/17/".
+    # Every subtree is one prefix search on an indexed column (on PostgreSQL, unique=True also creates the
+    # varchar_pattern_ops index LIKE 'x%' needs). Only branches.services writes it, on create and move.
+    path = models.CharField(_("tree path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+
+    objects = BranchQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="branch_unique_name_under_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def indented_name(self) -> str:
+        return "\u3000" * self.depth + self.name
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.split(PATH_SEPARATOR) if part][:-1]
+
+    def is_descendant_of(self, other: "Branch") -> bool:
+        return self.path.startswith(other.path)
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Member(TimeStampedModel):
+    class Gender(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="members")
+    is_party_member = models.BooleanField(_("party member"), default=False)
+    is_leadership = models.BooleanField(
+        _("leadership member"),
+        default=False,
+        help_text=_("A member of the leadership team (班子成员); campaign targets may count them."),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Untick when the person moves away or retires; their history stays."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+    )
+
+    objects = MemberQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["branch__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleGrant(TimeStampedModel):
+    """A role on a branch; it covers the branch's whole subtree."""
+
+    class Role(models.TextChoices):
+        SECRETARY = "secretary", _("secretary")
+        LEADER = "leader", _("leader")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="role_grants",
+    )
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "branch", "role"], name="rolegrant_unique"),
+            models.CheckConstraint(condition=Q(role__in=["secretary", "leader"]), name="rolegrant_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.branch}"

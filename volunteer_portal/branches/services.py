@@ -1,0 +1,71 @@
+"""Writes to the branch tree. The materialized path is kept in step with the parent link here, and only here."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from .models import PATH_SEPARATOR, Branch, RoleGrant
+
+
+def _path_for(branch: Branch, parent: Branch | None) -> str:
+    return f"{parent.path if parent else ''}{branch.pk}{PATH_SEPARATOR}"
+
+
+@transaction.atomic
+def branch_create(
+    *,
+    name: str,
+    code: str,
+    kind: str = Branch.Kind.OTHER,
+    parent: Branch | None = None,
+    active: bool = True,
+) -> Branch:
+    branch = Branch(name=name, code=code, kind=kind, parent=parent, active=active)
+    # The path needs the primary key; a unique placeholder satisfies the constraint until it is known.
+    branch.path = f"new-{code}"
+    branch.depth = parent.depth + 1 if parent else 0
+    branch.full_clean()
+    branch.save()
+    branch.path = _path_for(branch, parent)
+    branch.save(update_fields=["path"])
+    return branch
+
+
+@transaction.atomic
+def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
+    """Re-hang a branch (and its subtree) under another parent, rewriting every path below it in one UPDATE."""
+    branch = Branch.objects.select_for_update().get(pk=branch.pk)
+    if new_parent is not None:
+        new_parent = Branch.objects.get(pk=new_parent.pk)
+        if new_parent.path.startswith(branch.path):
+            raise ValidationError(
+                {"parent": _("A branch cannot be moved under itself or one of its own sub-branches.")}
+            )
+    old_path = branch.path
+    new_path = _path_for(branch, new_parent)
+    depth_change = (new_parent.depth + 1 if new_parent else 0) - branch.depth
+    Branch.objects.filter(pk=branch.pk).update(parent=new_parent)
+    if new_path != old_path:
+        Branch.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + depth_change,
+        )
+    branch.refresh_from_db()
+    return branch
+
+
+@transaction.atomic
+def branch_update(*, branch: Branch, name: str, code: str, kind: str, active: bool) -> Branch:
+    """Change everything but the place in the tree (that is `branch_move`)."""
+    branch.name, branch.code, branch.kind, branch.active = name, code, kind, active
+    branch.full_clean()
+    branch.save(update_fields=["name", "code", "kind", "active", "updated_at"])
+    return branch
+
+
+@transaction.atomic
+def role_grant(*, user, branch: Branch, role: str) -> RoleGrant:
+    grant, _created = RoleGrant.objects.get_or_create(user=user, branch=branch, role=role)
+    return grant
