@@ -1,11 +1,14 @@
 """Activity types, campaigns and their targets, activities and who took part."""
 
+import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -147,6 +150,9 @@ class Activity(ArchivableModel):
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity-detail", args=[self.pk])
+
 
 class Participation(TimeStampedModel):
     activity = models.ForeignKey(
@@ -171,3 +177,28 @@ class Participation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.hours}"
+
+
+def _photo_path(instance: "ActivityPhoto", filename: str) -> str:
+    # The stored name carries no user-supplied text: only the activity and a random part.
+    return f"activity-photos/{instance.activity_id}/{uuid.uuid4().hex}.jpg"
+
+
+class ActivityPhoto(ArchivableModel):
+    """A photo of an activity. Stored through Django's storage API (a file system here, object storage in
+    production) and served only through a view that checks the viewer's scope, never as a public URL."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=_photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.activity} #{self.pk}"

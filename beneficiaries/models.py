@@ -4,10 +4,13 @@ This app refers to activities (a visit made during an activity, an activity that
 nothing in `activities` refers back, so the migrations have no cycle.
 """
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -146,6 +149,9 @@ class Beneficiary(ArchivableModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("beneficiaries:beneficiary-detail", args=[self.pk])
+
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
@@ -216,7 +222,7 @@ class Pairing(ArchivableModel):
         Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="pairings"
     )
     start_date = models.DateField(_("start date"), validators=[validate_not_future])
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_not_future])
     interval_days = models.PositiveSmallIntegerField(
         _("contact every (days)"),
         default=60,
@@ -247,6 +253,11 @@ class Pairing(ArchivableModel):
 
     def __str__(self) -> str:
         return f"{self.member} ↔ {self.beneficiary}"
+
+    @property
+    def next_due(self) -> dt.date:
+        """When the pair should next meet: from the last contact (annotated by the selectors) or the start."""
+        return (getattr(self, "last_contact", None) or self.start_date) + dt.timedelta(days=self.interval_days)
 
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
@@ -286,6 +297,13 @@ class Visit(ArchivableModel):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.beneficiary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("beneficiaries:visit-detail", args=[self.pk])
+
+    @property
+    def follow_up_open(self) -> bool:
+        return self.follow_up_needed and self.follow_up_closed_at is None
 
 
 class AssistanceItem(TimeStampedModel):

@@ -56,3 +56,94 @@ def tree(db) -> Tree:
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.org", "correct-horse-42")
+
+
+@pytest.fixture
+def records(tree):
+    """One of everything in branch_a, for the access and page tests."""
+    from .factories import (
+        ActivityFactory,
+        AssistanceItemFactory,
+        BeneficiaryFactory,
+        MemberFactory,
+        PairingFactory,
+        ParticipationFactory,
+        VisitFactory,
+    )
+
+    member = MemberFactory(branch=tree.branch_a, name="张伟")
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a, name="李秀英")
+    activity = ActivityFactory(branch=tree.branch_a, title="走访慰问困难家庭")
+    ParticipationFactory(activity=activity, member=member)
+    visit = VisitFactory(beneficiary=beneficiary, branch=tree.branch_a, activity=activity)
+    visit.visitors.add(member)
+    AssistanceItemFactory(visit=visit)
+    pairing = PairingFactory(member=member, beneficiary=beneficiary)
+    return {
+        "member": member,
+        "beneficiary": beneficiary,
+        "activity": activity,
+        "visit": visit,
+        "pairing": pairing,
+    }
+
+
+@pytest.fixture
+def as_user(client):
+    """Sign the test client in as a user and return it."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+def image_bytes(size=(800, 600), image_format="PNG") -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def photo_factory(settings, tmp_path):
+    """Store photos in a temporary folder; returns a function that adds a photo to an activity."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+
+    def add(activity):
+        from activities.services import _add_photos
+
+        _add_photos(activity, [SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")], None)
+        return activity.photos.get()
+
+    return add
+
+
+@pytest.fixture
+def assert_flat_queries(django_assert_num_queries):
+    """A page's query count must not grow with the data: count it at the first size, add rows, and require
+    exactly the same count again (with the `with` form, so it really checks), within a budget."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def check(fetch, grow, *, budget: int):
+        with CaptureQueriesContext(connection) as first:
+            assert fetch().status_code == 200
+        count = len(first)
+        assert count <= budget, f"{count} queries, budget {budget}"
+        grow()
+        with django_assert_num_queries(count):
+            assert fetch().status_code == 200
+        return count
+
+    return check

@@ -18,11 +18,3 @@ def test_healthz_answers_503_when_the_database_does_not(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}
-
-
-def test_the_home_page_is_in_chinese_with_the_language_attribute(client):
-    page = client.get("/").content.decode()
-    assert '<html lang="zh-hans">' in page
-    assert "学雷锋" in page
-    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<html lang="en">' in english

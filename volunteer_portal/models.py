@@ -1,6 +1,7 @@
 """Abstract bases shared by the apps' models (this module is not an app and has no tables)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,3 +50,14 @@ class ArchivableModel(TimeStampedModel):
         """Set the archive stamp; the calling service saves."""
         self.archived_at = timezone.now()
         self.archived_by = user
+
+
+def ensure_not_archived(record: ArchivableModel) -> None:
+    """Services call this before changing a record: an archived record is read-only."""
+    if record.is_archived:
+        raise ValidationError(_("This record is archived and can no longer be changed."), code="archived")
+
+
+def stamp_history_user(record: models.Model, actor) -> None:
+    """Tell django-simple-history who is making the next save (its documented `_history_user` hook)."""
+    record._history_user = actor  # type: ignore[attr-defined]

@@ -70,10 +70,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_filters",
     "simple_history",
     "volunteer_portal.branches",
     "activities",
     "beneficiaries",
+    "volunteer_portal.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Project-wide template helpers that belong to no app.
+            "libraries": {"portal": "volunteer_portal.templatetags"},
         },
     },
 ]
@@ -141,7 +145,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Activity photos: images only, at most this many bytes each; thumbnails this many pixels wide.
+PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+PHOTO_THUMBNAIL_WIDTH = 480
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,21 +1,21 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import views
+from .dashboards import views as dashboard_views
 
 admin.site.site_header = _("Lei Feng volunteer portal · administration")
 admin.site.site_title = _("Volunteer portal administration")
 admin.site.index_title = _("Organisation, people and records")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("volunteer_portal.accounts_urls")),
+    path("activities/", include("activities.urls")),
+    path("members/", include("activities.member_urls")),
+    path("beneficiaries/", include("beneficiaries.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

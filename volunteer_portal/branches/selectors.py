@@ -6,9 +6,11 @@ treated exactly like a row that does not exist.
 """
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from .models import Branch, RoleGrant
+from .models import PATH_SEPARATOR, Branch, Member, RoleGrant
 
 Role = RoleGrant.Role
 
@@ -57,3 +59,42 @@ def branch_list(*, user, role: str | None = None) -> QuerySet[Branch]:
 
 def user_can_write(user, branch: Branch) -> bool:
     return branch_list(user=user, role=Role.SECRETARY).filter(pk=branch.pk).exists()
+
+
+def has_write_scope(user) -> bool:
+    """Whether the user may write anywhere at all (a secretary grant, or a superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser or _grant_paths(user, Role.SECRETARY))
+
+
+def scope_q_any(user, *, via: tuple[str, ...], role: str | None = None) -> Q:
+    """In scope through any of several relations (a visit: the visiting branch or the household's branch)."""
+    condition = Q(pk__in=[])
+    for lookup in via:
+        condition |= scope_q(user, via=lookup, role=role)
+    return condition
+
+
+def get_in_scope(queryset: QuerySet, user, pk, *, via: str | tuple[str, ...] = "branch", for_write: bool = False):
+    """The one door to a single object: 404 outside the read scope, 403 inside it when the user may only read.
+
+    Missing and forbidden look the same (404), so an outsider learns nothing about what exists.
+    """
+    lookups = (via,) if isinstance(via, str) else via
+    obj = get_object_or_404(queryset.filter(scope_q_any(user, via=lookups)), pk=pk)
+    if for_write and not queryset.filter(scope_q_any(user, via=lookups, role=Role.SECRETARY), pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
+
+
+def member_list(*, user, role: str | None = None) -> QuerySet[Member]:
+    return Member.objects.filter(scope_q(user, via="branch", role=role)).select_related("branch")
+
+
+def scope_ancestor_ids(user) -> set[int]:
+    """The branches above (and at) the user's grants: where plans that apply to the user's branches come from."""
+    ids: set[int] = set()
+    for path in _grant_paths(user, None):
+        ids.update(int(part) for part in path.split(PATH_SEPARATOR) if part)
+    return ids

@@ -6,7 +6,9 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from .models import PATH_SEPARATOR, Branch, RoleGrant
+from volunteer_portal.models import stamp_history_user
+
+from .models import PATH_SEPARATOR, Branch, Member, RoleGrant
 
 
 def _path_for(branch: Branch, parent: Branch | None) -> str:
@@ -69,3 +71,34 @@ def branch_update(*, branch: Branch, name: str, code: str, kind: str, active: bo
 def role_grant(*, user, branch: Branch, role: str) -> RoleGrant:
     grant, _created = RoleGrant.objects.get_or_create(user=user, branch=branch, role=role)
     return grant
+
+
+MEMBER_FIELDS = ["name", "gender", "branch", "is_party_member", "is_leadership", "phone"]
+
+
+@transaction.atomic
+def member_create(*, actor, **fields) -> Member:
+    member = Member(**fields)
+    member.full_clean()
+    stamp_history_user(member, actor)
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, **fields) -> Member:
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.full_clean()
+    stamp_history_user(member, actor)
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_set_active(*, actor, member: Member, active: bool) -> Member:
+    """Mark someone inactive (moved, retired) or back: their history stays either way."""
+    member.active = active
+    stamp_history_user(member, actor)
+    member.save(update_fields=["active", "updated_at"])
+    return member

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import member_views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", member_views.member_list_view, name="member-list"),
+    path("new/", member_views.member_create, name="member-create"),
+    path("<int:pk>/edit/", member_views.member_edit, name="member-edit"),
+    path("<int:pk>/active/", member_views.member_set_active, name="member-set-active"),
+]

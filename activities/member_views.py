@@ -1,0 +1,101 @@
+"""The branch's people. These pages live here, not in branches, because they show each member's activities
+and hours, and `branches` knows nothing of activities."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from volunteer_portal.branches import services
+from volunteer_portal.branches.forms import MemberForm
+from volunteer_portal.branches.models import Member
+from volunteer_portal.branches.selectors import get_in_scope, has_write_scope, member_list
+from volunteer_portal.branches.services import MEMBER_FIELDS
+from volunteer_portal.web import apply_service, paginate, secretary_required
+
+from .selectors import member_year_figures
+
+
+@login_required
+@require_GET
+def member_list_view(request: HttpRequest) -> HttpResponse:
+    year = timezone.localdate().year
+    show_inactive = request.GET.get("inactive") == "1"
+    queryset = member_list(user=request.user).filter(active=not show_inactive)
+    search = request.GET.get("q", "").strip()
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(phone__endswith=search))
+    page = paginate(request, member_year_figures(queryset, year=year).order_by("branch__path", "name"), per_page=50)
+    return render(
+        request,
+        "branches/member_list.html",
+        {
+            "page": page,
+            "year": year,
+            "search": search,
+            "show_inactive": show_inactive,
+            "can_write": has_write_scope(request.user),
+        },
+    )
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest) -> HttpResponse:
+    form = MemberForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            member = apply_service(
+                request,
+                form,
+                lambda: services.member_create(
+                    actor=request.user, **{name: form.cleaned_data[name] for name in MEMBER_FIELDS}
+                ),
+            )
+            if member is not None:
+                messages.success(request, _("%(name)s was added.") % {"name": member.name})
+                return redirect("members:member-list")
+        else:
+            messages.error(request, _("Nothing was saved: please correct the errors below."))
+    return render(request, "branches/member_form.html", {"form": form})
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_in_scope(Member.objects.select_related("branch"), request.user, pk, for_write=True)
+    form = MemberForm(request.POST or None, instance=member, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            saved = apply_service(
+                request,
+                form,
+                lambda: services.member_update(
+                    actor=request.user,
+                    member=form.instance,
+                    **{name: form.cleaned_data[name] for name in MEMBER_FIELDS},
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The changes were saved."))
+                return redirect("members:member-list")
+        else:
+            messages.error(request, _("Nothing was saved: please correct the errors below."))
+    return render(request, "branches/member_form.html", {"form": form, "member": member})
+
+
+@secretary_required
+@require_POST
+def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_in_scope(Member.objects.all(), request.user, pk, for_write=True)
+    active = request.POST.get("active") == "1"
+    services.member_set_active(actor=request.user, member=member, active=active)
+    if active:
+        messages.success(request, _("%(name)s is active again.") % {"name": member.name})
+    else:
+        messages.success(request, _("%(name)s is marked inactive; their history is kept.") % {"name": member.name})
+    return redirect("members:member-list")

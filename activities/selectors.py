@@ -1,0 +1,65 @@
+"""Reads of activities, always through the user's scope."""
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from volunteer_portal.branches.selectors import get_in_scope, scope_ancestor_ids, scope_q
+
+from .models import Activity, ActivityPhoto, ActivityType, Campaign
+
+
+def activity_list(*, user, include_archived: bool = False) -> QuerySet[Activity]:
+    qs = Activity.objects.filter(scope_q(user, via="branch"))
+    if not include_archived:
+        qs = qs.live()
+    return qs.select_related("branch", "type", "type__parent", "campaign").annotate(
+        participant_count=Count("participations", distinct=True),
+        total_hours=Sum("participations__hours"),
+    )
+
+
+def activity_get_for_user(user, pk, *, for_write: bool = False) -> Activity:
+    return get_in_scope(
+        Activity.objects.select_related("branch", "type", "type__parent", "campaign", "archived_by"),
+        user,
+        pk,
+        for_write=for_write,
+    )
+
+
+def photo_get_for_user(user, pk) -> ActivityPhoto:
+    return get_in_scope(ActivityPhoto.objects.live(), user, pk, via="activity__branch")
+
+
+def activity_type_choices() -> QuerySet[ActivityType]:
+    """Active types a user can pick: those without sub-types (pick 家政维修, not its parent)."""
+    return (
+        ActivityType.objects.filter(active=True)
+        .annotate(live_subtypes=Count("subtypes", filter=Q(subtypes__active=True)))
+        .filter(live_subtypes=0)
+        .select_related("parent")
+        .order_by("order", "name")
+    )
+
+
+def campaign_choices(*, user, on: dt.date | None = None) -> QuerySet[Campaign]:
+    """Live campaigns organised in the user's scope or above it (a secretary's activities count towards the
+    plans of the federation they belong to)."""
+    ancestor_ids = set() if user.is_superuser else scope_ancestor_ids(user)
+    qs = Campaign.objects.live().filter(scope_q(user, via="branch") | Q(branch_id__in=ancestor_ids))
+    if on is not None:
+        qs = qs.filter(start__lte=on, end__gte=on)
+    return qs.select_related("branch")
+
+
+def member_year_figures(members: QuerySet, *, year: int) -> QuerySet:
+    """Each member's live activities and hours in a calendar year, computed by the database."""
+    in_year = Q(
+        participations__activity__date__year=year,
+        participations__activity__archived_at__isnull=True,
+    )
+    return members.annotate(
+        activities_this_year=Count("participations__activity", filter=in_year, distinct=True),
+        hours_this_year=Sum("participations__hours", filter=in_year),
+    )

@@ -1,0 +1,150 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from volunteer_portal.branches.selectors import has_write_scope, user_can_write
+from volunteer_portal.web import apply_service, history_rows, paginate, secretary_required, sort_param
+
+from . import services
+from .filters import ActivityFilter
+from .forms import ActivityForm
+from .selectors import activity_get_for_user, activity_list, photo_get_for_user
+
+SORTS = {
+    "-date": "-date",
+    "date": "date",
+    "title": "title",
+    "branch": "branch__path",
+    "-participants": "-participant_count",
+}
+SORT_LABELS = [
+    ("-date", gettext_lazy("newest first")),
+    ("date", gettext_lazy("oldest first")),
+    ("title", gettext_lazy("title")),
+    ("branch", gettext_lazy("branch")),
+    ("-participants", gettext_lazy("most participants")),
+]
+
+
+@login_required
+@require_GET
+def activity_list_view(request: HttpRequest) -> HttpResponse:
+    show_archived = request.GET.get("archived") == "1"
+    base = activity_list(user=request.user, include_archived=show_archived)
+    if show_archived:
+        base = base.filter(archived_at__isnull=False)
+    filterset = ActivityFilter(request.GET, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_valid() else base
+    sort, ordering = sort_param(request, SORTS, "-date")
+    page = paginate(request, queryset.order_by(ordering, "-pk"))
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "sort": sort,
+            "sort_choices": SORT_LABELS,
+            "show_archived": show_archived,
+            "can_write": has_write_scope(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk)
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "participations": activity.participations.select_related("member", "member__branch").order_by(
+                "member__name"
+            ),
+            "photos": activity.photos.live(),
+            "history": history_rows(activity),
+            "can_write": not activity.is_archived and user_can_write(request.user, activity.branch),
+        },
+    )
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        activity = apply_service(
+            request,
+            form,
+            lambda: services.activity_create(
+                actor=request.user,
+                **{name: data[name] for name in ActivityForm.Meta.fields},
+                participants=form.participant_hours(),
+                photos=data["photos"],
+            ),
+        )
+        if activity is not None:
+            messages.success(request, _("The activity was saved. Record the households it reached, if any."))
+            return redirect(activity)
+    elif request.method == "POST":
+        messages.error(request, _("Nothing was saved: please correct the errors below."))
+    return render(request, "activities/activity_form.html", {"form": form})
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk, for_write=True)
+    if activity.is_archived:
+        messages.error(request, _("This record is archived and can no longer be changed."))
+        return redirect(activity)
+    form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = apply_service(
+            request,
+            form,
+            lambda: services.activity_update(
+                actor=request.user,
+                activity=form.instance,
+                **{name: data[name] for name in ActivityForm.Meta.fields},
+                participants=form.participant_hours(),
+                photos=data["photos"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The changes were saved."))
+            return redirect(activity)
+    elif request.method == "POST":
+        messages.error(request, _("Nothing was saved: please correct the errors below."))
+    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
+
+
+@secretary_required
+@require_POST
+def activity_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk, for_write=True)
+    if activity.is_archived:
+        messages.error(request, _("This record is archived and can no longer be changed."))
+    else:
+        services.activity_archive(actor=request.user, activity=activity)
+        messages.success(request, _("The activity was archived. It no longer counts in any figure."))
+    return redirect(activity)
+
+
+@login_required
+@require_GET
+def photo_view(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
+    """Photos are served only to users whose scope covers the activity; never from a public URL."""
+    photo = photo_get_for_user(request.user, pk)
+    field = photo.thumbnail if thumbnail and photo.thumbnail else photo.image
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,146 @@
+from django import forms
+from django.db.models import Q
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from volunteer_portal.branches.models import RoleGrant
+from volunteer_portal.branches.selectors import branch_list, member_list
+from volunteer_portal.forms import DateInput
+from volunteer_portal.validators import validate_not_future
+
+from .models import AssistanceItem, Beneficiary, Need, Pairing, Visit
+from .selectors import beneficiary_list
+from .services import BENEFICIARY_FIELDS
+
+Role = RoleGrant.Role
+
+
+def _writable_members(user):
+    return member_list(user=user, role=Role.SECRETARY).filter(active=True).order_by("branch__path", "name")
+
+
+class BeneficiaryForm(forms.ModelForm):
+    class Meta:
+        model = Beneficiary
+        fields = [*BENEFICIARY_FIELDS, "needs"]
+        widgets = {
+            "birth_date": DateInput(),
+            "needs": forms.CheckboxSelectMultiple,
+            "family_situation": forms.Textarea(attrs={"rows": 2}),
+            "development_goals": forms.Textarea(attrs={"rows": 2}),
+            "employment_skills": forms.Textarea(attrs={"rows": 2}),
+            "needs_detail": forms.Textarea(attrs={"rows": 2}),
+            "id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "maxlength": 18}),
+            "certificate_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 20}),
+        }
+        help_texts = {"birth_date": _("Leave empty to take it from the ID number.")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        branches = branch_list(user=user, role=Role.SECRETARY)
+        self.fields["branch"].queryset = branches
+        self.fields["needs"].queryset = Need.objects.all()
+        if not self.instance.pk:
+            own = branches.filter(role_grants__user=user, role_grants__role=Role.SECRETARY).first()
+            self.fields["branch"].initial = own.pk if own else None
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["date", "branch", "visitors", "notes", "follow_up_needed"]
+        widgets = {
+            "date": DateInput(),
+            "visitors": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, beneficiary, **kwargs):
+        super().__init__(*args, **kwargs)
+        branches = branch_list(user=user, role=Role.SECRETARY)
+        self.fields["branch"].queryset = branches
+        self.fields["branch"].help_text = _("The branch that made the visit.")
+        members = _writable_members(user)
+        if self.instance.pk:
+            members = (members | member_list(user=user).filter(visits=self.instance)).distinct()
+        self.fields["visitors"].queryset = members
+        if not self.instance.pk:
+            self.fields["date"].initial = timezone.localdate()
+            if branches.filter(pk=beneficiary.branch_id).exists():
+                self.fields["branch"].initial = beneficiary.branch_id
+            else:
+                own = branches.filter(role_grants__user=user).first()
+                self.fields["branch"].initial = own.pk if own else None
+
+
+class AssistanceItemForm(forms.ModelForm):
+    class Meta:
+        model = AssistanceItem
+        fields = ["kind", "description", "quantity", "value"]
+        widgets = {"value": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"})}
+
+
+# Items for a new visit (or for each household of an activity): nothing saved yet, so a plain formset.
+AssistanceItemFormSet = formset_factory(AssistanceItemForm, extra=2, max_num=20, validate_max=True)
+# Items of an existing visit: changed, added or removed in place.
+AssistanceItemInlineFormSet = forms.inlineformset_factory(
+    Visit, AssistanceItem, form=AssistanceItemForm, extra=1, can_delete=True, max_num=20, validate_max=True
+)
+
+
+class ActivityVisitsForm(forms.Form):
+    """The households one activity reached; the shared details are typed once and copied to each visit."""
+
+    beneficiaries = forms.ModelMultipleChoiceField(
+        label=_("Households served"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Tick at least one household."),
+            "invalid_choice": _("%(value)s is not a household you may record: choose from the list."),
+        },
+    )
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_not_future])
+    visitors = forms.ModelMultipleChoiceField(
+        label=_("Visitors"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up_needed = forms.BooleanField(label=_("Follow-up needed"), required=False)
+
+    def __init__(self, *args, user, activity, search: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        households = (
+            beneficiary_list(user=user).filter(branch__in=branch_list(user=user, role=Role.SECRETARY)).order_by("name")
+        )
+        self.fields["beneficiaries"].queryset = households
+        self.fields["visitors"].queryset = _writable_members(user)
+        self.fields["date"].initial = activity.date
+        self.fields["visitors"].initial = list(activity.participations.values_list("member_id", flat=True))
+        self.search = search.strip()
+        self.candidates = households
+        if self.search:
+            self.candidates = households.filter(
+                Q(name__icontains=self.search) | Q(id_number__endswith=self.search.upper())
+            )
+
+
+class PairingForm(forms.ModelForm):
+    class Meta:
+        model = Pairing
+        fields = ["member", "beneficiary", "start_date", "interval_days", "note"]
+        widgets = {"start_date": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = _writable_members(user)
+        self.fields["beneficiary"].queryset = beneficiary_list(user=user).order_by("name")
+        self.fields["start_date"].initial = timezone.localdate()
+
+
+class PairingEndForm(forms.Form):
+    end_date = forms.DateField(label=_("End date"), widget=DateInput(), validators=[validate_not_future])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end_date"].initial = timezone.localdate()

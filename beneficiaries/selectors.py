@@ -1,0 +1,138 @@
+"""Reads of beneficiaries, visits and pairings, always through the user's scope.
+
+The overdue-pairing rule (DESIGN.md, "Figures") is written once, in `pairing_overdue_q`; the home page, the
+lists and the dashboards all use it.
+"""
+
+import datetime as dt
+
+from django.db.models import BooleanField, Case, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.utils import timezone
+
+from volunteer_portal.branches.selectors import get_in_scope, scope_q, scope_q_any
+
+from .models import AssistanceItem, Beneficiary, Pairing, Visit
+
+PAIRING_SCOPE = ("member__branch", "beneficiary__branch")
+VISIT_SCOPE = ("branch", "beneficiary__branch")
+
+
+def beneficiary_list(*, user, include_archived: bool = False) -> QuerySet[Beneficiary]:
+    qs = Beneficiary.objects.filter(scope_q(user, via="branch"))
+    if not include_archived:
+        qs = qs.live()
+    return qs.select_related("branch").annotate(
+        last_visit=Max("visits__date", filter=Q(visits__archived_at__isnull=True))
+    )
+
+
+def beneficiary_get_for_user(user, pk, *, for_write: bool = False) -> Beneficiary:
+    return get_in_scope(Beneficiary.objects.select_related("branch"), user, pk, for_write=for_write)
+
+
+def never_visited_q() -> Q:
+    return ~Q(Exists(Visit.objects.live().filter(beneficiary=OuterRef("pk"))))
+
+
+def visit_list_for_beneficiary(beneficiary: Beneficiary) -> QuerySet[Visit]:
+    return (
+        beneficiary.visits.live()
+        .select_related("branch", "activity")
+        .prefetch_related("items", "visitors")
+        .order_by("-date", "-pk")
+    )
+
+
+def assistance_totals(visits: QuerySet[Visit]) -> dict[str, object]:
+    """Sum of item values by kind over live visits, one grouped query."""
+    rows = (
+        AssistanceItem.objects.filter(visit__in=visits.filter(archived_at__isnull=True))
+        .values("kind")
+        .annotate(total=Sum("value"))
+        .order_by("kind")
+    )
+    return {row["kind"]: row["total"] for row in rows}
+
+
+def visit_get_for_user(user, pk, *, for_write: bool = False) -> Visit:
+    return get_in_scope(
+        Visit.objects.select_related("beneficiary", "beneficiary__branch", "branch", "activity", "archived_by"),
+        user,
+        pk,
+        via=VISIT_SCOPE,
+        for_write=for_write,
+    )
+
+
+def visits_for_activity(activity) -> QuerySet[Visit]:
+    return activity.visits.live().select_related("beneficiary").prefetch_related("items").order_by("pk")
+
+
+# --- pairings ----------------------------------------------------------------------------------------------
+
+
+def _last_contact() -> Subquery:
+    """The latest live visit to the household in which the paired member took part, on or after the start."""
+    return Subquery(
+        Visit.objects.live()
+        .filter(
+            beneficiary=OuterRef("beneficiary"),
+            visitors=OuterRef("member"),
+            date__gte=OuterRef("start_date"),
+        )
+        .order_by("-date")
+        .values("date")[:1]
+    )
+
+
+def pairing_overdue_q(intervals, *, today: dt.date) -> Q:
+    """Active pairings whose last contact is older than their interval, or that never had one and started
+    longer ago than that. The interval varies per pairing; rather than date arithmetic (which SQLite and
+    PostgreSQL spell differently) there is one condition per distinct interval, a handful in practice."""
+    condition = Q(pk__in=[])
+    for days in intervals:
+        cutoff = today - dt.timedelta(days=days)
+        condition |= Q(interval_days=days) & (
+            Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True, start_date__lt=cutoff)
+        )
+    return condition & Q(end_date__isnull=True, archived_at__isnull=True)
+
+
+def pairings_with_status(queryset: QuerySet[Pairing], *, today: dt.date | None = None) -> QuerySet[Pairing]:
+    """Annotate last_contact and is_overdue. Costs one small query for the distinct intervals."""
+    today = today or timezone.localdate()
+    intervals = list(Pairing.objects.live().values_list("interval_days", flat=True).distinct().order_by())
+    return queryset.annotate(last_contact=_last_contact()).annotate(
+        is_overdue=Case(
+            When(pairing_overdue_q(intervals, today=today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def pairing_list(*, user, include_ended: bool = False) -> QuerySet[Pairing]:
+    qs = Pairing.objects.live().filter(scope_q_any(user, via=PAIRING_SCOPE))
+    if not include_ended:
+        qs = qs.filter(end_date__isnull=True)
+    return pairings_with_status(qs.select_related("member", "member__branch", "beneficiary", "beneficiary__branch"))
+
+
+def pairing_get_for_user(user, pk, *, for_write: bool = False) -> Pairing:
+    return get_in_scope(
+        Pairing.objects.select_related("member", "beneficiary"), user, pk, via=PAIRING_SCOPE, for_write=for_write
+    )
+
+
+def beneficiaries_with_overdue_pairing_q(*, today: dt.date | None = None) -> Q:
+    overdue = pairings_with_status(Pairing.objects.live(), today=today).filter(Q(is_overdue=True))
+    return Q(pk__in=overdue.values("beneficiary_id"))
+
+
+def open_follow_ups(*, user) -> QuerySet[Visit]:
+    return (
+        Visit.objects.live()
+        .filter(scope_q_any(user, via=VISIT_SCOPE), follow_up_needed=True, follow_up_closed_at__isnull=True)
+        .select_related("beneficiary")
+        .order_by("date")
+    )

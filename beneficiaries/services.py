@@ -1,0 +1,200 @@
+"""Writes to beneficiaries, visits and pairings: validated, atomic, and recorded in the history with the actor."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activities.models import Activity
+from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.models import ensure_not_archived, stamp_history_user
+
+from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Need, Pairing, Visit
+
+BENEFICIARY_FIELDS = [
+    "name", "gender", "id_number", "birth_date", "certificate_number", "disability_category",
+    "disability_grade", "household_status", "branch", "address", "phone", "guardian_name", "guardian_phone",
+    "family_situation", "development_goals", "employment_skills", "needs_detail",
+]  # fmt: skip
+ITEM_FIELDS = ["kind", "description", "quantity", "value"]
+
+
+def _save(record, actor, **save_kwargs) -> None:
+    stamp_history_user(record, actor)
+    record.save(**save_kwargs)
+
+
+@transaction.atomic
+def beneficiary_create(*, actor, needs: Iterable[Need] = (), **fields) -> Beneficiary:
+    beneficiary = Beneficiary(**fields)
+    beneficiary.full_clean()
+    _save(beneficiary, actor)
+    beneficiary.needs.set(needs)
+    return beneficiary
+
+
+@transaction.atomic
+def beneficiary_update(
+    *, actor, beneficiary: Beneficiary, needs: Iterable[Need] | None = None, **fields
+) -> Beneficiary:
+    ensure_not_archived(Beneficiary.objects.select_for_update().get(pk=beneficiary.pk))
+    for name, value in fields.items():
+        setattr(beneficiary, name, value)
+    beneficiary.full_clean()
+    _save(beneficiary, actor)
+    if needs is not None:
+        beneficiary.needs.set(needs)
+    return beneficiary
+
+
+@transaction.atomic
+def beneficiary_archive(*, actor, beneficiary: Beneficiary) -> Beneficiary:
+    ensure_not_archived(beneficiary)
+    beneficiary.mark_archived(actor)
+    _save(beneficiary, actor)
+    return beneficiary
+
+
+def _add_items(visit: Visit, items: Iterable[dict]) -> None:
+    for values in items:
+        item = AssistanceItem(visit=visit, **{name: values[name] for name in ITEM_FIELDS})
+        item.full_clean(exclude=["visit"])
+        item.save()
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor,
+    beneficiary: Beneficiary,
+    branch: Branch,
+    date: dt.date,
+    visitors: Iterable[Member] = (),
+    notes: str = "",
+    follow_up_needed: bool = False,
+    activity: Activity | None = None,
+    items: Iterable[dict] = (),
+) -> Visit:
+    ensure_not_archived(beneficiary)
+    visit = Visit(
+        beneficiary=beneficiary,
+        branch=branch,
+        date=date,
+        notes=notes,
+        follow_up_needed=follow_up_needed,
+        activity=activity,
+    )
+    visit.full_clean()
+    _save(visit, actor)
+    visit.visitors.set(visitors)
+    _add_items(visit, items)
+    if activity is not None:
+        ActivityBeneficiary.objects.get_or_create(activity=activity, beneficiary=beneficiary)
+    return visit
+
+
+@transaction.atomic
+def visits_record_for_activity(
+    *,
+    actor,
+    activity: Activity,
+    beneficiaries: Iterable[Beneficiary],
+    date: dt.date,
+    visitors: Iterable[Member] = (),
+    notes: str = "",
+    follow_up_needed: bool = False,
+    items: Iterable[dict] = (),
+) -> list[Visit]:
+    """One activity that reached several households: one visit each, the shared details typed once."""
+    ensure_not_archived(activity)
+    visitors, items = list(visitors), list(items)
+    return [
+        visit_record(
+            actor=actor,
+            beneficiary=beneficiary,
+            branch=activity.branch,
+            date=date,
+            visitors=visitors,
+            notes=notes,
+            follow_up_needed=follow_up_needed,
+            activity=activity,
+            items=items,
+        )
+        for beneficiary in beneficiaries
+    ]
+
+
+@transaction.atomic
+def visit_update(
+    *,
+    actor,
+    visit: Visit,
+    visitors: Iterable[Member],
+    items: Iterable[dict],
+    removed_items: Iterable[AssistanceItem] = (),
+    **fields,
+) -> Visit:
+    """Change a visit; `items` are new or changed items (with "id" for changed ones), `removed_items` go."""
+    ensure_not_archived(Visit.objects.select_for_update().get(pk=visit.pk))
+    for name, value in fields.items():
+        setattr(visit, name, value)
+    visit.full_clean()
+    _save(visit, actor)
+    visit.visitors.set(visitors)
+    for item in removed_items:
+        if item.visit_id == visit.pk:
+            stamp_history_user(item, actor)
+            item.delete()
+    for values in items:
+        existing = values.get("id")
+        if existing is not None and existing.visit_id == visit.pk:
+            for name in ITEM_FIELDS:
+                setattr(existing, name, values[name])
+            existing.full_clean(exclude=["visit"])
+            _save(existing, actor)
+        else:
+            _add_items(visit, [values])
+    return visit
+
+
+@transaction.atomic
+def visit_archive(*, actor, visit: Visit) -> Visit:
+    ensure_not_archived(visit)
+    visit.mark_archived(actor)
+    _save(visit, actor)
+    return visit
+
+
+@transaction.atomic
+def visit_close_follow_up(*, actor, visit: Visit) -> Visit:
+    ensure_not_archived(visit)
+    if visit.follow_up_closed_at is None:
+        visit.follow_up_closed_at = timezone.now()
+        _save(visit, actor, update_fields=["follow_up_closed_at", "updated_at"])
+    return visit
+
+
+@transaction.atomic
+def pairing_create(
+    *, actor, member: Member, beneficiary: Beneficiary, start_date: dt.date, interval_days: int = 60, note: str = ""
+) -> Pairing:
+    pairing = Pairing(
+        member=member, beneficiary=beneficiary, start_date=start_date, interval_days=interval_days, note=note
+    )
+    pairing.full_clean()
+    _save(pairing, actor)
+    return pairing
+
+
+@transaction.atomic
+def pairing_end(*, actor, pairing: Pairing, end_date: dt.date) -> Pairing:
+    ensure_not_archived(pairing)
+    if pairing.end_date is not None:
+        raise ValidationError(_("This pairing has already ended."), code="already_ended")
+    pairing.end_date = end_date
+    pairing.full_clean()
+    _save(pairing, actor)
+    return pairing

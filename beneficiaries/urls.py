@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "beneficiaries"
+
+urlpatterns = [
+    path("", views.beneficiary_list_view, name="beneficiary-list"),
+    path("new/", views.beneficiary_create, name="beneficiary-create"),
+    path("<int:pk>/", views.beneficiary_detail, name="beneficiary-detail"),
+    path("<int:pk>/edit/", views.beneficiary_edit, name="beneficiary-edit"),
+    path("<int:pk>/archive/", views.beneficiary_archive, name="beneficiary-archive"),
+    path("<int:pk>/visits/new/", views.visit_create, name="visit-create"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
+    path("visits/<int:pk>/archive/", views.visit_archive, name="visit-archive"),
+    path("visits/<int:pk>/follow-up-done/", views.visit_close_follow_up, name="visit-close-follow-up"),
+    path("from-activity/<int:pk>/", views.activity_visits, name="activity-visits"),
+    path("pairings/", views.pairing_list_view, name="pairing-list"),
+    path("pairings/new/", views.pairing_create, name="pairing-create"),
+    path("pairings/<int:pk>/end/", views.pairing_end, name="pairing-end"),
+]

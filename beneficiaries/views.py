@@ -1,0 +1,381 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import F, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from activities.selectors import activity_get_for_user
+from volunteer_portal.branches.selectors import has_write_scope, user_can_write
+from volunteer_portal.web import apply_service, history_rows, paginate, secretary_required, sort_param
+
+from . import services
+from .filters import BeneficiaryFilter
+from .forms import (
+    ActivityVisitsForm,
+    AssistanceItemFormSet,
+    AssistanceItemInlineFormSet,
+    BeneficiaryForm,
+    PairingEndForm,
+    PairingForm,
+    VisitForm,
+)
+from .models import AssistanceItem
+from .selectors import (
+    assistance_totals,
+    beneficiary_get_for_user,
+    beneficiary_list,
+    pairing_get_for_user,
+    pairing_list,
+    pairings_with_status,
+    visit_get_for_user,
+    visit_list_for_beneficiary,
+)
+from .services import BENEFICIARY_FIELDS
+
+NOT_SAVED = gettext_lazy("Nothing was saved: please correct the errors below.")
+ARCHIVED = gettext_lazy("This record is archived and can no longer be changed.")
+
+BENEFICIARY_SORTS = {"name": "name", "branch": "branch__path", "-last_visit": "-last_visit", "last_visit": "last_visit"}
+BENEFICIARY_SORT_LABELS = [
+    ("name", gettext_lazy("name")),
+    ("branch", gettext_lazy("branch")),
+    ("last_visit", gettext_lazy("longest since a visit")),
+    ("-last_visit", gettext_lazy("latest visit")),
+]
+
+
+# --- beneficiaries -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
+    base = beneficiary_list(user=request.user)
+    filterset = BeneficiaryFilter(request.GET, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_valid() else base
+    sort, ordering = sort_param(request, BENEFICIARY_SORTS, "name")
+    page = paginate(request, queryset.order_by(ordering, "pk"))
+    return render(
+        request,
+        "beneficiaries/beneficiary_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "sort": sort,
+            "sort_choices": BENEFICIARY_SORT_LABELS,
+            "can_write": has_write_scope(request.user),
+            "filtered": any(request.GET.get(name) for name in filterset.form.fields),
+        },
+    )
+
+
+@login_required
+@require_GET
+def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = beneficiary_get_for_user(request.user, pk)
+    visits = visit_list_for_beneficiary(beneficiary)
+    totals = assistance_totals(beneficiary.visits.all())
+    return render(
+        request,
+        "beneficiaries/beneficiary_detail.html",
+        {
+            "beneficiary": beneficiary,
+            "visits": visits,
+            "totals": [(label, totals.get(kind, 0)) for kind, label in AssistanceItem.Kind.choices],
+            "pairings": pairings_with_status(beneficiary.pairings.live().select_related("member", "member__branch")),
+            "needs": beneficiary.needs.all(),
+            "history": history_rows(beneficiary),
+            "can_write": not beneficiary.is_archived and user_can_write(request.user, beneficiary.branch),
+        },
+    )
+
+
+def _beneficiary_fields(form) -> dict:
+    return {name: form.cleaned_data[name] for name in BENEFICIARY_FIELDS}
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def beneficiary_create(request: HttpRequest) -> HttpResponse:
+    form = BeneficiaryForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            beneficiary = apply_service(
+                request,
+                form,
+                lambda: services.beneficiary_create(
+                    actor=request.user, needs=form.cleaned_data["needs"], **_beneficiary_fields(form)
+                ),
+            )
+            if beneficiary is not None:
+                messages.success(request, _("The beneficiary was added."))
+                return redirect(beneficiary)
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(request, "beneficiaries/beneficiary_form.html", {"form": form})
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = beneficiary_get_for_user(request.user, pk, for_write=True)
+    if beneficiary.is_archived:
+        messages.error(request, ARCHIVED)
+        return redirect(beneficiary)
+    form = BeneficiaryForm(request.POST or None, instance=beneficiary, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            saved = apply_service(
+                request,
+                form,
+                lambda: services.beneficiary_update(
+                    actor=request.user,
+                    beneficiary=form.instance,
+                    needs=form.cleaned_data["needs"],
+                    **_beneficiary_fields(form),
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The changes were saved."))
+                return redirect(beneficiary)
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(request, "beneficiaries/beneficiary_form.html", {"form": form, "beneficiary": beneficiary})
+
+
+@secretary_required
+@require_POST
+def beneficiary_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = beneficiary_get_for_user(request.user, pk, for_write=True)
+    if beneficiary.is_archived:
+        messages.error(request, ARCHIVED)
+    else:
+        services.beneficiary_archive(actor=request.user, beneficiary=beneficiary)
+        messages.success(request, _("The beneficiary was archived. Their history is kept."))
+    return redirect(beneficiary)
+
+
+# --- visits ------------------------------------------------------------------------------------------------
+
+
+def _items(formset) -> list[dict]:
+    """The filled-in item forms (blank extra rows are skipped; deleted ones are handled separately)."""
+    return [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
+    ]
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = beneficiary_get_for_user(request.user, pk)
+    if beneficiary.is_archived:
+        messages.error(request, ARCHIVED)
+        return redirect(beneficiary)
+    form = VisitForm(request.POST or None, user=request.user, beneficiary=beneficiary)
+    formset = AssistanceItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            visit = apply_service(
+                request,
+                form,
+                lambda: services.visit_record(
+                    actor=request.user,
+                    beneficiary=beneficiary,
+                    branch=data["branch"],
+                    date=data["date"],
+                    visitors=data["visitors"],
+                    notes=data["notes"],
+                    follow_up_needed=data["follow_up_needed"],
+                    items=_items(formset),
+                ),
+            )
+            if visit is not None:
+                messages.success(request, _("The visit was recorded."))
+                return redirect(beneficiary)
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(
+        request, "beneficiaries/visit_form.html", {"form": form, "formset": formset, "beneficiary": beneficiary}
+    )
+
+
+@login_required
+@require_GET
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_get_for_user(request.user, pk)
+    return render(
+        request,
+        "beneficiaries/visit_detail.html",
+        {
+            "visit": visit,
+            "items": visit.items.all(),
+            "visitors": visit.visitors.select_related("branch"),
+            "history": history_rows(visit),
+            "can_write": not visit.is_archived and user_can_write(request.user, visit.branch),
+        },
+    )
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_get_for_user(request.user, pk, for_write=True)
+    if visit.is_archived:
+        messages.error(request, ARCHIVED)
+        return redirect(visit)
+    form = VisitForm(request.POST or None, instance=visit, user=request.user, beneficiary=visit.beneficiary)
+    formset = AssistanceItemInlineFormSet(request.POST or None, instance=visit, prefix="items")
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            saved = apply_service(
+                request,
+                form,
+                lambda: services.visit_update(
+                    actor=request.user,
+                    visit=form.instance,
+                    visitors=data["visitors"],
+                    items=_items(formset),
+                    removed_items=[f.instance for f in formset.deleted_forms if f.instance.pk],
+                    date=data["date"],
+                    branch=data["branch"],
+                    notes=data["notes"],
+                    follow_up_needed=data["follow_up_needed"],
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The changes were saved."))
+                return redirect(visit)
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(request, "beneficiaries/visit_form.html", {"form": form, "formset": formset, "visit": visit})
+
+
+@secretary_required
+@require_POST
+def visit_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_get_for_user(request.user, pk, for_write=True)
+    if visit.is_archived:
+        messages.error(request, ARCHIVED)
+    else:
+        services.visit_archive(actor=request.user, visit=visit)
+        messages.success(request, _("The visit was archived."))
+    return redirect(visit)
+
+
+@secretary_required
+@require_POST
+def visit_close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_get_for_user(request.user, pk, for_write=True)
+    if visit.is_archived:
+        messages.error(request, ARCHIVED)
+    else:
+        services.visit_close_follow_up(actor=request.user, visit=visit)
+        messages.success(request, _("The follow-up is marked as done."))
+    return redirect(visit)
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def activity_visits(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the households one activity reached: one visit each, the shared details typed once."""
+    activity = activity_get_for_user(request.user, pk, for_write=True)
+    if activity.is_archived:
+        messages.error(request, ARCHIVED)
+        return redirect(activity)
+    search = request.GET.get("q", "")
+    form = ActivityVisitsForm(request.POST or None, user=request.user, activity=activity, search=search)
+    formset = AssistanceItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            visits = apply_service(
+                request,
+                form,
+                lambda: services.visits_record_for_activity(
+                    actor=request.user,
+                    activity=activity,
+                    beneficiaries=data["beneficiaries"],
+                    date=data["date"],
+                    visitors=data["visitors"],
+                    notes=data["notes"],
+                    follow_up_needed=data["follow_up_needed"],
+                    items=_items(formset),
+                ),
+            )
+            if visits is not None:
+                messages.success(
+                    request, _("%(count)d visits were recorded for this activity.") % {"count": len(visits)}
+                )
+                return redirect(activity)
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(
+        request,
+        "beneficiaries/activity_visits_form.html",
+        {"form": form, "formset": formset, "activity": activity, "search": search},
+    )
+
+
+# --- pairings ----------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def pairing_list_view(request: HttpRequest) -> HttpResponse:
+    show_ended = request.GET.get("ended") == "1"
+    queryset = pairing_list(user=request.user, include_ended=show_ended)
+    if request.GET.get("overdue") == "1":
+        queryset = queryset.filter(Q(is_overdue=True))
+    page = paginate(request, queryset.order_by(F("is_overdue").desc(), F("last_contact").asc(nulls_first=True), "pk"))
+    return render(
+        request,
+        "beneficiaries/pairing_list.html",
+        {"page": page, "show_ended": show_ended, "can_write": has_write_scope(request.user)},
+    )
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def pairing_create(request: HttpRequest) -> HttpResponse:
+    form = PairingForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            pairing = apply_service(
+                request, form, lambda: services.pairing_create(actor=request.user, **form.cleaned_data)
+            )
+            if pairing is not None:
+                messages.success(request, _("The pairing was created."))
+                return redirect("beneficiaries:pairing-list")
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(request, "beneficiaries/pairing_form.html", {"form": form})
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
+    pairing = pairing_get_for_user(request.user, pk, for_write=True)
+    form = PairingEndForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            ended = apply_service(
+                request,
+                form,
+                lambda: services.pairing_end(
+                    actor=request.user, pairing=pairing, end_date=form.cleaned_data["end_date"]
+                ),
+            )
+            if ended is not None:
+                messages.success(request, _("The pairing was ended. Its history is kept."))
+                return redirect("beneficiaries:pairing-list")
+        else:
+            messages.error(request, NOT_SAVED)
+    return render(request, "beneficiaries/pairing_end.html", {"form": form, "pairing": pairing})

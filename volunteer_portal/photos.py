@@ -1,0 +1,52 @@
+"""Checking and shrinking uploaded photos with Pillow."""
+
+from io import BytesIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+
+
+def validate_photo(upload: UploadedFile) -> None:
+    """Images only (by their content, not their name), no larger than PHOTO_MAX_BYTES."""
+    limit = settings.PHOTO_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size).1f MB; a photo may be at most %(limit).0f MB.")
+            % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit / 1024 / 1024},
+            code="photo_too_large",
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(
+            _("“%(name)s” is not a photo: upload JPEG, PNG, GIF or WebP images.") % {"name": upload.name},
+            code="photo_not_image",
+        ) from None
+    finally:
+        upload.seek(0)
+    if image_format not in ALLOWED_FORMATS:
+        raise ValidationError(
+            _("“%(name)s” is not a photo: upload JPEG, PNG, GIF or WebP images.") % {"name": upload.name},
+            code="photo_not_image",
+        )
+
+
+def to_jpeg(upload: UploadedFile, *, max_width: int | None = None) -> ContentFile:
+    """A JPEG copy, turned upright by its EXIF orientation and, with max_width, shrunk to fit."""
+    upload.seek(0)
+    with Image.open(upload) as source:
+        image = ImageOps.exif_transpose(source).convert("RGB")
+    if max_width and image.width > max_width:
+        image.thumbnail((max_width, max_width * 4))
+    buffer = BytesIO()
+    image.save(buffer, format="JPEG", quality=85, optimize=True)
+    return ContentFile(buffer.getvalue())

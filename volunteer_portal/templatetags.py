@@ -1,0 +1,17 @@
+"""Template helpers used across the apps' pages."""
+
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (for pagination and sort links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    if "sort" in changes:
+        params.pop("page", None)
+    return urlencode(sorted(params.lists()), doseq=True)
