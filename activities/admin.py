@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, RecordAdmin
 
 from .models import Activity, ActivityType, Campaign, CampaignTarget, Participation
 
@@ -13,14 +14,14 @@ class ActivityTypeAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
 
-class CampaignTargetInline(admin.StackedInline):
+class CampaignTargetInline(NoDeleteMixin, admin.StackedInline):
     model = CampaignTarget
     extra = 0
     autocomplete_fields = ["activity_type"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(RecordAdmin):
     list_display = ["name", "branch", "start", "end", "archived_at"]
     list_filter = ["start", "branch__kind"]
     search_fields = ["name", "theme"]
@@ -39,14 +40,14 @@ class CampaignTargetAdmin(admin.ModelAdmin):
     list_select_related = ["campaign"]
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(NoDeleteInline):
     model = Participation
     extra = 0
     autocomplete_fields = ["member"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(RecordAdmin):
     list_display = ["date", "title", "branch", "type", "campaign", "archived_at"]
     list_filter = ["type", "date", "branch__kind", "campaign"]
     search_fields = ["title", "location", "branch__name"]
@@ -57,7 +58,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(SimpleHistoryAdmin):
+class ParticipationAdmin(RecordAdmin):
     list_display = ["activity", "member", "hours"]
     search_fields = ["member__name", "activity__title"]
     autocomplete_fields = ["activity", "member"]

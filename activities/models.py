@@ -37,7 +37,12 @@ class ActivityType(TimeStampedModel):
         verbose_name = _("activity type")
         verbose_name_plural = _("activity types")
         ordering = ["order", "name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="activitytype_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="activitytype_unique_name"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="activitytype_unique_top_level_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.parent.name} · {self.name}" if self.parent_id and self.parent else self.name

@@ -11,6 +11,7 @@ from django.db import transaction
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.models import ensure_not_archived, stamp_history_user
 from volunteer_portal.photos import to_jpeg, validate_photo
+from volunteer_portal.services import record_archive
 
 from .models import Activity, ActivityPhoto, ActivityType, Campaign, Participation
 
@@ -92,10 +93,6 @@ def activity_update(
     return activity
 
 
-@transaction.atomic
 def activity_archive(*, actor, activity: Activity) -> Activity:
-    ensure_not_archived(activity)
-    activity.mark_archived(actor)
-    stamp_history_user(activity, actor)
-    activity.save(update_fields=["archived_at", "archived_by", "updated_at"])
+    record_archive(actor=actor, record=activity)
     return activity

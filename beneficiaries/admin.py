@@ -1,8 +1,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Need, Pairing, Visit
+from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, RecordAdmin
+
+from .models import (
+    ActivityBeneficiary,
+    AssistanceItem,
+    Beneficiary,
+    BeneficiaryNeed,
+    Need,
+    Pairing,
+    Visit,
+    VisitVisitor,
+)
 
 
 @admin.register(Need)
@@ -11,8 +21,22 @@ class NeedAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class BeneficiaryNeedInline(admin.TabularInline):
+    # Unlinking a need is an edit of the beneficiary, not the loss of a record.
+    model = BeneficiaryNeed
+    extra = 0
+    verbose_name = _("need")
+    verbose_name_plural = _("needs")
+
+
+class VisitVisitorInline(admin.TabularInline):
+    model = VisitVisitor
+    extra = 0
+    autocomplete_fields = ["member"]
+
+
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(SimpleHistoryAdmin):
+class BeneficiaryAdmin(RecordAdmin):
     list_display = [
         "name",
         "gender",
@@ -25,9 +49,9 @@ class BeneficiaryAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["disability_category", "disability_grade", "household_status", "gender", "needs"]
     # Search by name, or by the last characters of the ID number (what people read off a certificate).
-    search_fields = ["name", "id_number__endswith", "branch__name"]
+    search_fields = ["name", "id_number__iendswith", "branch__name"]
     autocomplete_fields = ["branch"]
-    filter_horizontal = ["needs"]
+    inlines = [BeneficiaryNeedInline]
     list_select_related = ["branch"]
     fieldsets = [
         (None, {"fields": ["name", "gender", "birth_date", "branch", "household_status"]}),
@@ -44,7 +68,6 @@ class BeneficiaryAdmin(SimpleHistoryAdmin):
                     "development_goals",
                     "employment_skills",
                     "needs_detail",
-                    "needs",
                 ]
             },
         ),
@@ -56,7 +79,7 @@ class BeneficiaryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ActivityBeneficiary)
-class ActivityBeneficiaryAdmin(admin.ModelAdmin):
+class ActivityBeneficiaryAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["activity", "beneficiary"]
     search_fields = ["activity__title", "beneficiary__name"]
     autocomplete_fields = ["activity", "beneficiary"]
@@ -64,7 +87,7 @@ class ActivityBeneficiaryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pairing)
-class PairingAdmin(SimpleHistoryAdmin):
+class PairingAdmin(RecordAdmin):
     list_display = ["member", "beneficiary", "start_date", "end_date", "interval_days"]
     list_filter = ["interval_days", "start_date"]
     search_fields = ["member__name", "beneficiary__name"]
@@ -72,24 +95,24 @@ class PairingAdmin(SimpleHistoryAdmin):
     list_select_related = ["member", "beneficiary"]
 
 
-class AssistanceItemInline(admin.TabularInline):
+class AssistanceItemInline(NoDeleteInline):
     model = AssistanceItem
     extra = 0
 
 
 @admin.register(Visit)
-class VisitAdmin(SimpleHistoryAdmin):
+class VisitAdmin(RecordAdmin):
     list_display = ["date", "beneficiary", "branch", "activity", "follow_up_needed"]
     list_filter = ["date", "follow_up_needed", "branch__kind"]
     search_fields = ["beneficiary__name", "branch__name", "notes"]
-    autocomplete_fields = ["beneficiary", "branch", "activity", "visitors"]
+    autocomplete_fields = ["beneficiary", "branch", "activity"]
     list_select_related = ["beneficiary", "branch", "activity"]
-    inlines = [AssistanceItemInline]
+    inlines = [VisitVisitorInline, AssistanceItemInline]
     date_hierarchy = "date"
 
 
 @admin.register(AssistanceItem)
-class AssistanceItemAdmin(SimpleHistoryAdmin):
+class AssistanceItemAdmin(RecordAdmin):
     list_display = ["visit", "kind", "description", "quantity", "value"]
     list_filter = ["kind"]
     search_fields = ["description", "visit__beneficiary__name"]

@@ -25,11 +25,13 @@ from .models import (
     ActivityBeneficiary,
     AssistanceItem,
     Beneficiary,
+    BeneficiaryNeed,
     DisabilityCategory,
     DisabilityGrade,
     Need,
     Pairing,
     Visit,
+    VisitVisitor,
 )
 
 DEMO_PASSWORD = "leifeng-demo"
@@ -219,6 +221,7 @@ class DemoBuilder:
             count = self.members_per_branch + self.rng.randrange(0, 3)
             for position in range(count):
                 gender = self.rng.choice("MF")
+                active = self.rng.random() > 0.05
                 rows.append(
                     Member(
                         name=self.person_name(gender),
@@ -228,7 +231,9 @@ class DemoBuilder:
                         or self.rng.random() < 0.4,
                         is_leadership=position < 2 and branch.kind != Branch.Kind.COMMUNITY,
                         phone=self.phone(),
-                        active=self.rng.random() > 0.05,
+                        active=active,
+                        joined_on=self.today - dt.timedelta(days=self.rng.randrange(400, 3000)),
+                        left_on=None if active else self.today - dt.timedelta(days=self.rng.randrange(1, 200)),
                     )
                 )
         Member.objects.bulk_create(rows, batch_size=BATCH)
@@ -296,9 +301,9 @@ class DemoBuilder:
                     )
                 )
             created = Beneficiary.objects.bulk_create(rows, batch_size=BATCH)
-            Beneficiary.needs.through.objects.bulk_create(
+            BeneficiaryNeed.objects.bulk_create(
                 [
-                    Beneficiary.needs.through(beneficiary_id=b.pk, need_id=need)
+                    BeneficiaryNeed(beneficiary_id=b.pk, need_id=need)
                     for b in created
                     for need in self.rng.sample(need_ids, self.rng.randrange(1, 3))
                 ],
@@ -394,9 +399,8 @@ class DemoBuilder:
         self._visit_details(created, visitor_sets)
 
     def _visit_details(self, visits: list[Visit], visitor_sets: list[list[int]]) -> None:
-        through = Visit.visitors.through
-        Visit.visitors.through.objects.bulk_create(
-            [through(visit_id=v.pk, member_id=m) for v, ms in zip(visits, visitor_sets, strict=True) for m in ms],
+        VisitVisitor.objects.bulk_create(
+            [VisitVisitor(visit_id=v.pk, member_id=m) for v, ms in zip(visits, visitor_sets, strict=True) for m in ms],
             batch_size=BATCH,
         )
         items = []
@@ -415,13 +419,23 @@ class DemoBuilder:
         )
 
     def build_pairings(self) -> None:
-        """Leadership members pair with a household of their branch; about a third are overdue on purpose."""
+        """Leadership members pair with a household in their own branch's subtree, so the branch that pairs can
+        see the household; about a third are left overdue on purpose."""
+        paths = dict(Branch.objects.values_list("pk", "path"))
+        households_under: dict[int, list[int]] = {}
+        for branch_id, path in paths.items():
+            households_under[branch_id] = [
+                pk
+                for holder, pks in self.beneficiaries_by_branch.items()
+                if paths[holder].startswith(path)
+                for pk in pks
+            ]
         leaders = Member.objects.filter(is_leadership=True, active=True).values_list("pk", "branch_id")
         pairings, visits, visitor_sets = [], [], []
         for index, (member_id, branch_id) in enumerate(leaders):
-            households = self.beneficiaries_by_branch.get(branch_id) or self.rng.choice(
-                list(self.beneficiaries_by_branch.values())
-            )
+            households = households_under.get(branch_id)
+            if not households:
+                continue
             beneficiary_id = self.rng.choice(households)
             start = self.today - dt.timedelta(days=self.rng.randrange(200, 400))
             pairings.append(Pairing(member_id=member_id, beneficiary_id=beneficiary_id, start_date=start))

@@ -112,7 +112,9 @@ class Beneficiary(ArchivableModel):
     development_goals = models.TextField(_("development goals"), blank=True, help_text=_("发展目标清"))
     employment_skills = models.TextField(_("employment skills"), blank=True, help_text=_("就业技能清"))
     needs_detail = models.TextField(_("needs in detail"), blank=True, help_text=_("各项需要清"))
-    needs = models.ManyToManyField(Need, verbose_name=_("needs"), blank=True, related_name="beneficiaries")
+    needs = models.ManyToManyField(
+        Need, verbose_name=_("needs"), blank=True, related_name="beneficiaries", through="BeneficiaryNeed"
+    )
     served_by = models.ManyToManyField(
         Activity,
         verbose_name=_("activities that served this person"),
@@ -121,13 +123,15 @@ class Beneficiary(ArchivableModel):
         blank=True,
     )
 
-    history = HistoricalRecords(m2m_fields=[needs])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("beneficiary")
         verbose_name_plural = _("beneficiaries")
         ordering = ["branch__path", "name"]
         constraints = [
+            # The stored form is normalised (upper-case X): enforce it where bulk writes cannot slip past.
+            models.CheckConstraint(condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="beneficiary_id_format"),
             # Archived records may repeat an ID (a person re-registered); two live ones may not.
             models.UniqueConstraint(
                 fields=["id_number"],
@@ -274,7 +278,9 @@ class Visit(ArchivableModel):
     # responsible for, and the visit counts for the branch that made it.
     branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="visits")
     date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
-    visitors = models.ManyToManyField(Member, verbose_name=_("visitors"), related_name="visits", blank=True)
+    visitors = models.ManyToManyField(
+        Member, verbose_name=_("visitors"), related_name="visits", blank=True, through="VisitVisitor"
+    )
     activity = models.ForeignKey(
         Activity,
         verbose_name=_("activity"),
@@ -287,7 +293,7 @@ class Visit(ArchivableModel):
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     follow_up_closed_at = models.DateTimeField(_("follow-up closed at"), null=True, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[visitors])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("visit")
@@ -333,3 +339,37 @@ class AssistanceItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.description} · ¥{self.value}"
+
+
+class BeneficiaryNeed(models.Model):
+    """Explicit link so that removing a need or a beneficiary never silently drops the other's rows."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="+")
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("beneficiary need")
+        verbose_name_plural = _("beneficiary needs")
+        constraints = [models.UniqueConstraint(fields=["beneficiary", "need"], name="beneficiaryneed_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id} · {self.need_id}"
+
+
+class VisitVisitor(models.Model):
+    """Explicit link: a member who made a visit cannot be deleted out from under the visit's record."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
+        constraints = [models.UniqueConstraint(fields=["visit", "member"], name="visitvisitor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} · {self.member_id}"

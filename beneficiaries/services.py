@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.models import ensure_not_archived, stamp_history_user
+from volunteer_portal.services import record_archive
 
 from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Need, Pairing, Visit
 
@@ -50,11 +51,8 @@ def beneficiary_update(
     return beneficiary
 
 
-@transaction.atomic
 def beneficiary_archive(*, actor, beneficiary: Beneficiary) -> Beneficiary:
-    ensure_not_archived(beneficiary)
-    beneficiary.mark_archived(actor)
-    _save(beneficiary, actor)
+    record_archive(actor=actor, record=beneficiary)
     return beneficiary
 
 
@@ -160,11 +158,8 @@ def visit_update(
     return visit
 
 
-@transaction.atomic
 def visit_archive(*, actor, visit: Visit) -> Visit:
-    ensure_not_archived(visit)
-    visit.mark_archived(actor)
-    _save(visit, actor)
+    record_archive(actor=actor, record=visit)
     return visit
 
 

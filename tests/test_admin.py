@@ -86,6 +86,7 @@ def test_id_numbers_are_masked_in_the_list(admin_client_zh, some_data):
 def test_search_by_the_last_digits_of_the_id(admin_client_zh, some_data):
     url = reverse("admin:beneficiaries_beneficiary_changelist")
     assert some_data.name in admin_client_zh.get(url, {"q": "002X"}).content.decode()
+    assert some_data.name in admin_client_zh.get(url, {"q": "002x"}).content.decode()
     assert some_data.name not in admin_client_zh.get(url, {"q": "9999"}).content.decode()
 
 
@@ -127,3 +128,28 @@ def test_the_admin_refuses_an_invalid_id_number_in_chinese(admin_client_zh, tree
     )
     assert response.status_code == 200
     assert "校验码" in response.content.decode()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_records_users_entered_cannot_be_deleted_in_the_admin(admin_client_zh, some_data, model):
+    from volunteer_portal.branches.models import RoleGrant
+
+    opts = model._meta
+    obj = model.objects.first()
+    delete_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[obj.pk])
+    response = admin_client_zh.post(delete_url, {"post": "yes"})
+    if model in (RoleGrant,) or model.__name__ in {"ActivityType", "Need", "CampaignTarget"}:
+        return  # access rights and reference lists: deletable (and PROTECT stops it while they are in use)
+    assert response.status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_the_admin_archives_instead(admin_client_zh, some_data):
+    url = reverse("admin:beneficiaries_beneficiary_changelist")
+    response = admin_client_zh.post(
+        url, {"action": "archive_selected", "_selected_action": [some_data.pk]}, follow=True
+    )
+    assert "已归档" in response.content.decode()
+    some_data.refresh_from_db()
+    assert some_data.is_archived
+    assert some_data.history.first().history_user.username == "root"

@@ -13,6 +13,10 @@ def test_healthz_answers_ok_when_the_database_does(client):
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_healthz_answers_head_for_load_balancers(client):
+    assert client.head("/healthz").status_code == 200
+
+
 def test_healthz_answers_503_when_the_database_does_not(client):
     with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
         response = client.get("/healthz")

@@ -69,6 +69,11 @@ def test_visits_items_pairings_and_the_campaign(seeded):
     assert Member.objects.filter(is_leadership=True).exists()
 
 
+def test_demo_pairings_stay_inside_the_members_subtree(seeded):
+    for pairing in Pairing.objects.select_related("member__branch", "beneficiary__branch"):
+        assert pairing.beneficiary.branch.path.startswith(pairing.member.branch.path)
+
+
 def test_seed_demo_refuses_a_database_with_data(seeded):
     with pytest.raises(CommandError):
         call_command("seed_demo", verbosity=0)

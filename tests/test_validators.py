@@ -72,9 +72,16 @@ def test_lower_case_x_is_normalised():
     assert normalize_id_number(" 44030519350311977x ") == "44030519350311977X"
 
 
-def test_unknown_area_code_is_refused():
-    first17 = "99010519700101001"
+@pytest.mark.parametrize("area", ["990105", "000000", "110000", "640000"])
+def test_unknown_or_bare_province_area_codes_are_refused(area):
+    first17 = f"{area}19700101001"
     assert error_code(lambda: validate_id_number(first17 + id_check_character(first17))) == "id_area"
+
+
+@pytest.mark.parametrize("area", ["810101", "820103", "830102"])
+def test_hong_kong_macao_and_taiwan_residence_permits_are_accepted(area):
+    first17 = f"{area}19700101001"
+    validate_id_number(first17 + id_check_character(first17))
 
 
 def test_birth_date_tomorrow_is_in_the_future(settings):

@@ -17,12 +17,15 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 
-# GB/T 2260 province-level codes: the first two digits of every resident ID number.
+# GB/T 2260 province-level codes: the first two digits of every resident ID number (81-83: the residence
+# permits of Hong Kong, Macao and Taiwan residents, which have the same format). A full list of the
+# county-level codes is not bundled: codes change every year and old numbers keep their old codes, so the
+# check is the province plus "not a bare province code" (xx0000), which no person's number carries.
 PROVINCE_CODES = frozenset(
     {
         "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
         "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-        "65", "71", "81", "82",
+        "65", "71", "81", "82", "83",
     }
 )  # fmt: skip
 
@@ -64,7 +67,7 @@ def validate_id_number(value: str) -> None:
             _("An ID number is 17 digits followed by a digit or X."),
             code="id_characters",
         )
-    if number[:2] not in PROVINCE_CODES:
+    if number[:2] not in PROVINCE_CODES or number[2:6] == "0000":
         raise ValidationError(
             _("The ID number's area code %(area)s is not a Chinese administrative area."),
             code="id_area",

@@ -12,6 +12,7 @@ from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, mask_id_n
 
 from ..factories import (
     ActivityFactory,
+    ActivityTypeFactory,
     AssistanceItemFactory,
     BeneficiaryFactory,
     MemberFactory,
@@ -107,6 +108,27 @@ def test_nothing_entered_is_deleted_by_a_cascade(tree):
             record.delete()
 
 
+def test_a_visitor_or_a_need_cannot_be_deleted_out_from_under_a_record(tree):
+    from beneficiaries.models import Need
+
+    visit = VisitFactory(beneficiary=BeneficiaryFactory(branch=tree.branch_a))
+    visitor = MemberFactory(branch=tree.branch_a)
+    visit.visitors.add(visitor)
+    with pytest.raises(ProtectedError):
+        visitor.delete()
+    need = Need.objects.first()
+    visit.beneficiary.needs.add(need)
+    with pytest.raises(ProtectedError):
+        need.delete()
+    assert visit.visitors.count() == 1
+
+
+def test_the_database_refuses_a_lower_case_x(tree):
+    beneficiary = BeneficiaryFactory.build(branch=tree.branch_a, id_number="44030519350311977x", certificate_number="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        beneficiary.save()
+
+
 def test_money_and_hours_are_checked_by_the_model_and_the_database(tree):
     visit = VisitFactory(beneficiary=BeneficiaryFactory(branch=tree.branch_a))
     negative = AssistanceItem(visit=visit, kind="cash", description="慰问金", value=Decimal("-1"))
@@ -127,10 +149,10 @@ def test_things_that_happened_cannot_be_in_the_future(tree):
     with pytest.raises(ValidationError) as caught:
         visit.full_clean()
     assert "date" in caught.value.message_dict
-    activity = ActivityFactory.build(branch=tree.branch_a, date=tomorrow)
-    activity.type.save()
-    with pytest.raises(ValidationError):
-        activity.full_clean(exclude=["type"])
+    activity = ActivityFactory.build(branch=tree.branch_a, date=tomorrow, type=ActivityTypeFactory())
+    with pytest.raises(ValidationError) as caught:
+        activity.full_clean()
+    assert "date" in caught.value.message_dict
 
 
 def test_a_pairing_cannot_end_before_it_starts_or_be_opened_twice(tree):

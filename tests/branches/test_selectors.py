@@ -15,6 +15,22 @@ def test_a_grant_covers_the_branch_and_its_descendants(tree):
     assert set(branch_list(user=tree.root_leader)) == set(Branch.objects.all())
 
 
+def test_a_grant_does_not_cover_a_sibling_whose_key_starts_with_the_same_digits(tree):
+    short = Branch.objects.create(pk=8000001, name="短", code="short", parent=tree.district,
+                                  path=f"{tree.district.path}8000001/", depth=2)  # fmt: skip
+    long = Branch.objects.create(pk=80000013, name="长", code="long", parent=tree.district,
+                                 path=f"{tree.district.path}80000013/", depth=2)  # fmt: skip
+    user = UserFactory()
+    RoleGrantFactory(user=user, branch=short, role=RoleGrant.Role.SECRETARY)
+    assert set(branch_list(user=user)) == {short}
+    assert long not in branch_list(user=user, role=RoleGrant.Role.SECRETARY)
+
+
+def test_the_role_constraint_matches_the_role_choices():
+    constraint = next(c for c in RoleGrant._meta.constraints if c.name == "rolegrant_role_valid")
+    assert sorted(constraint.condition.children[0][1]) == sorted(RoleGrant.Role.values)
+
+
 def test_a_grant_does_not_cover_siblings_or_ancestors(tree):
     assert set(branch_list(user=tree.secretary_a)) == {tree.branch_a}
     assert tree.branch_b not in branch_list(user=tree.secretary_a)

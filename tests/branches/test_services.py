@@ -35,13 +35,20 @@ def test_subtree_is_the_subtree_and_nothing_else(tree):
     assert list(Branch.objects.subtree_of(tree.branch_a)) == [tree.branch_a]
 
 
-def test_prefix_of_a_key_is_not_a_parent():
+def sibling(parent, pk):
+    """A branch with a chosen key, so that one key can be a textual prefix of another (7000001, 70000012)."""
+    return Branch.objects.create(
+        pk=pk, name=f"b{pk}", code=f"b{pk}", parent=parent, path=f"{parent.path}{pk}/", depth=parent.depth + 1
+    )
+
+
+def test_a_key_that_is_a_prefix_of_another_is_not_its_parent():
     root = BranchFactory(code="r")
-    # Make enough siblings that one key is a textual prefix of another (1 and 10..19, say).
-    siblings = [BranchFactory(parent=root, code=f"s{i}") for i in range(12)]
-    first = siblings[0]
-    for other in siblings[1:]:
-        assert other not in Branch.objects.subtree_of(first)
+    short, long = sibling(root, 7000001), sibling(root, 70000012)
+    child = BranchFactory(parent=short, code="child")
+    assert str(long.pk).startswith(str(short.pk))  # the case this test exists for
+    assert set(Branch.objects.subtree_of(short)) == {short, child}
+    assert set(Branch.objects.subtree_of(long)) == {long}
 
 
 def test_move_rewrites_the_whole_subtree(tree):
@@ -71,6 +78,12 @@ def test_move_under_own_subtree_is_refused(tree):
         services.branch_move(branch=tree.district, new_parent=tree.district)
     tree.district.refresh_from_db()
     assert tree.district.parent == tree.root
+
+
+def test_top_level_names_are_unique_too():
+    BranchFactory(name="自治区残联", code="one")
+    with pytest.raises(ValidationError):
+        services.branch_create(name="自治区残联", code="two")
 
 
 def test_branches_with_people_cannot_be_deleted(tree):

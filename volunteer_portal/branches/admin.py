@@ -2,18 +2,21 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from volunteer_portal.admin_base import RecordAdmin
+
 from . import services
 from .models import Branch, Member, RoleGrant
 
 
 class RoleGrantInline(admin.TabularInline):
+    # Grants are access rights, not records users entered: revoking one deletes it (the history keeps it).
     model = RoleGrant
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Branch)
-class BranchAdmin(SimpleHistoryAdmin):
+class BranchAdmin(RecordAdmin):
     list_display = ["tree_name", "kind", "code", "active", "path"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "code"]
@@ -49,8 +52,8 @@ class BranchAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "gender", "branch", "is_party_member", "is_leadership", "active", "user"]
+class MemberAdmin(RecordAdmin):
+    list_display = ["name", "gender", "branch", "is_party_member", "is_leadership", "active", "left_on", "user"]
     list_filter = ["active", "is_party_member", "is_leadership", "gender", "branch__kind"]
     search_fields = ["name", "phone", "branch__name"]
     autocomplete_fields = ["branch", "user"]

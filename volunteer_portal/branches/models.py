@@ -63,6 +63,10 @@ class Branch(TimeStampedModel):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="branch_unique_name_under_parent"),
+            # NULL parents are all distinct to a unique index, so top-level names need their own constraint.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="branch_unique_top_level_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,6 +108,10 @@ class Member(TimeStampedModel):
         default=True,
         help_text=_("Untick when the person moves away or retires; their history stays."),
     )
+    # Kept so that "members active at the end of a period" (the participation rate) can be answered for
+    # past periods too, not only today.
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -148,6 +156,7 @@ class RoleGrant(TimeStampedModel):
         verbose_name_plural = _("role grants")
         constraints = [
             models.UniqueConstraint(fields=["user", "branch", "role"], name="rolegrant_unique"),
+            # The class body cannot see Role from inside Meta; the values are Role.values (a test checks).
             models.CheckConstraint(condition=Q(role__in=["secretary", "leader"]), name="rolegrant_role_valid"),
         ]
 

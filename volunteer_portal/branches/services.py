@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from volunteer_portal.models import stamp_history_user
@@ -99,6 +100,7 @@ def member_update(*, actor, member: Member, **fields) -> Member:
 def member_set_active(*, actor, member: Member, active: bool) -> Member:
     """Mark someone inactive (moved, retired) or back: their history stays either way."""
     member.active = active
+    member.left_on = None if active else timezone.localdate()
     stamp_history_user(member, actor)
-    member.save(update_fields=["active", "updated_at"])
+    member.save(update_fields=["active", "left_on", "updated_at"])
     return member

@@ -17,7 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """A secretary's desk: what needs doing in their branches, and their latest activities."""
     user = request.user
     # Annotated names go through Q and F: the type checker only knows model fields.
-    overdue = pairing_list(user=user).filter(Q(is_overdue=True)).order_by(F("last_contact").asc(nulls_first=True), "start_date")
+    overdue = (
+        pairing_list(user=user)
+        .filter(Q(is_overdue=True))
+        .order_by(F("last_contact").asc(nulls_first=True), "start_date")
+    )
     never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")
     follow_ups = open_follow_ups(user=user)
     return render(

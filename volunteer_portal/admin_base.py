@@ -1,0 +1,67 @@
+"""What every admin page of the project shares: nothing a user entered is deleted from the admin either."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ArchivableModel
+from .services import record_archive
+
+
+class NoDeleteMixin:
+    """Records are archived, never deleted: no delete button, no bulk delete action."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NoDeleteInline(NoDeleteMixin, admin.TabularInline):
+    pass
+
+
+ARCHIVE_ACTION_LABEL = _("Archive the selected records")
+
+
+@admin.action(description=ARCHIVE_ACTION_LABEL)
+def archive_selected(modeladmin, request, queryset) -> None:
+    archived = 0
+    for record in queryset.filter(archived_at__isnull=True):
+        record_archive(actor=request.user, record=record)
+        archived += 1
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d record was archived.", "%(count)d records were archived.", archived) % {"count": archived},
+        messages.SUCCESS,
+    )
+
+
+class RecordAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """Admin for records users enter: history kept, no deletes, an archive action for archivable ones."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if issubclass(self.model, ArchivableModel):
+            actions["archive_selected"] = (archive_selected, "archive_selected", ARCHIVE_ACTION_LABEL)
+        return actions
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if issubclass(self.model, ArchivableModel):
+            filters.append(ArchivedFilter)
+        return filters
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("current")), ("yes", _("archived"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
