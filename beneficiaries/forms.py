@@ -82,10 +82,18 @@ class AssistanceItemForm(forms.ModelForm):
 
 
 # Items for a new visit (or for each household of an activity): nothing saved yet, so a plain formset.
-AssistanceItemFormSet = formset_factory(AssistanceItemForm, extra=2, max_num=20, validate_max=True)
+# absolute_max: a tampered TOTAL_FORMS never makes the server build more forms than a visit may hold.
+AssistanceItemFormSet = formset_factory(AssistanceItemForm, extra=2, max_num=20, absolute_max=20, validate_max=True)
 # Items of an existing visit: changed, added or removed in place.
 AssistanceItemInlineFormSet = forms.inlineformset_factory(
-    Visit, AssistanceItem, form=AssistanceItemForm, extra=1, can_delete=True, max_num=20, validate_max=True
+    Visit,
+    AssistanceItem,
+    form=AssistanceItemForm,
+    extra=1,
+    can_delete=True,
+    max_num=20,
+    absolute_max=20,
+    validate_max=True,
 )
 
 
