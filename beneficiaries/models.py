@@ -258,6 +258,9 @@ class Pairing(ArchivableModel):
     def __str__(self) -> str:
         return f"{self.member} ↔ {self.beneficiary}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("beneficiaries:pairing-detail", args=[self.pk])
+
     @property
     def next_due(self) -> dt.date:
         """When the pair should next meet: from the last contact (annotated by the selectors) or the start."""

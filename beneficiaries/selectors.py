@@ -9,10 +9,12 @@ import datetime as dt
 from django.db.models import BooleanField, Case, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
+from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import get_in_scope, scope_q, scope_q_any
 
 from .models import AssistanceItem, Beneficiary, Pairing, Visit
 
+Role = RoleGrant.Role
 PAIRING_SCOPE = ("member__branch", "beneficiary__branch")
 VISIT_SCOPE = ("branch", "beneficiary__branch")
 
@@ -122,6 +124,10 @@ def pairing_get_for_user(user, pk, *, for_write: bool = False) -> Pairing:
     return get_in_scope(
         Pairing.objects.select_related("member", "beneficiary"), user, pk, via=PAIRING_SCOPE, for_write=for_write
     )
+
+
+def pairing_can_write(user, pairing: Pairing) -> bool:
+    return Pairing.objects.filter(scope_q_any(user, via=PAIRING_SCOPE, role=Role.SECRETARY), pk=pairing.pk).exists()
 
 
 def beneficiaries_with_overdue_pairing_q(*, today: dt.date | None = None) -> Q:

@@ -18,5 +18,6 @@ urlpatterns = [
     path("from-activity/<int:pk>/", views.activity_visits, name="activity-visits"),
     path("pairings/", views.pairing_list_view, name="pairing-list"),
     path("pairings/new/", views.pairing_create, name="pairing-create"),
+    path("pairings/<int:pk>/", views.pairing_detail, name="pairing-detail"),
     path("pairings/<int:pk>/end/", views.pairing_end, name="pairing-end"),
 ]

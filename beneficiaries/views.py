@@ -27,6 +27,7 @@ from .selectors import (
     assistance_totals,
     beneficiary_get_for_user,
     beneficiary_list,
+    pairing_can_write,
     pairing_get_for_user,
     pairing_list,
     pairings_with_status,
@@ -359,6 +360,25 @@ def pairing_create(request: HttpRequest) -> HttpResponse:
     return render(request, "beneficiaries/pairing_form.html", {"form": form})
 
 
+@login_required
+@require_GET
+def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pairing = pairing_get_for_user(request.user, pk)
+    with_status = pairings_with_status(type(pairing).objects.filter(pk=pairing.pk)).get()
+    return render(
+        request,
+        "beneficiaries/pairing_detail.html",
+        {
+            "pairing": with_status,
+            "history": history_rows(pairing),
+            "can_write": not pairing.is_archived
+            and pairing.end_date is None
+            and has_write_scope(request.user)
+            and pairing_can_write(request.user, pairing),
+        },
+    )
+
+
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
@@ -375,7 +395,7 @@ def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if ended is not None:
                 messages.success(request, _("The pairing was ended. Its history is kept."))
-                return redirect("beneficiaries:pairing-list")
+                return redirect(pairing)
         else:
             messages.error(request, NOT_SAVED)
     return render(request, "beneficiaries/pairing_end.html", {"form": form, "pairing": pairing})

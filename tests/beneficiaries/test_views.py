@@ -397,7 +397,9 @@ def test_create_and_end_a_pairing(as_user, tree):
     end = reverse("beneficiaries:pairing-end", args=[pairing.pk])
     assert "晚于今天" in client.post(end, {"end_date": "2099-01-01"}).content.decode()
     assert "不能早于开始日期" in client.post(end, {"end_date": "2025-01-01"}).content.decode()
-    assert client.post(end, {"end_date": "2026-06-01"}).status_code == 302
+    assert client.post(end, {"end_date": "2026-06-01"})["Location"] == pairing.get_absolute_url()
+    detail = client.get(pairing.get_absolute_url()).content.decode()
+    assert "已于 2026-06-01 结束" in detail and "secretary_a" in detail
     pairing.refresh_from_db()
     assert pairing.end_date == dt.date(2026, 6, 1)
     assert "已经结束" in client.post(end, {"end_date": "2026-06-02"}).content.decode()
@@ -413,3 +415,31 @@ def test_pairing_list_query_count_does_not_grow(as_user, tree, assert_flat_queri
                            beneficiary=BeneficiaryFactory(branch=tree.branch_a), interval_days=30 + n % 3)  # fmt: skip
 
     assert_flat_queries(lambda: client.get(reverse("beneficiaries:pairing-list")), grow, budget=10)
+
+
+def test_visit_detail_query_count_does_not_grow(as_user, tree, assert_flat_queries):
+    client = as_user(tree.secretary_a)
+    visit = VisitFactory(beneficiary=BeneficiaryFactory(branch=tree.branch_a))
+    visit.visitors.add(MemberFactory(branch=tree.branch_a))
+    AssistanceItemFactory(visit=visit)
+
+    def grow():
+        for _ in range(19):
+            visit.visitors.add(MemberFactory(branch=tree.branch_a))
+            AssistanceItemFactory(visit=visit)
+
+    assert_flat_queries(lambda: client.get(visit.get_absolute_url()), grow, budget=12)
+
+
+def test_pairing_detail_query_count_does_not_grow(as_user, tree, assert_flat_queries):
+    client = as_user(tree.secretary_a)
+    member = MemberFactory(branch=tree.branch_a)
+    pairing = PairingFactory(member=member, beneficiary=BeneficiaryFactory(branch=tree.branch_a))
+
+    def grow():
+        for _ in range(19):
+            visit = VisitFactory(beneficiary=pairing.beneficiary)
+            visit.visitors.add(member)
+            PairingFactory(member=MemberFactory(branch=tree.branch_a), beneficiary=pairing.beneficiary)
+
+    assert_flat_queries(lambda: client.get(pairing.get_absolute_url()), grow, budget=12)
