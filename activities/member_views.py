@@ -15,7 +15,7 @@ from volunteer_portal.branches.forms import MemberForm
 from volunteer_portal.branches.models import Member
 from volunteer_portal.branches.selectors import get_in_scope, has_write_scope, member_list
 from volunteer_portal.branches.services import MEMBER_FIELDS
-from volunteer_portal.web import apply_service, paginate, secretary_required
+from volunteer_portal.web import paginate, save_on_post, secretary_required
 
 from .selectors import member_year_figures
 
@@ -43,25 +43,22 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _member_fields(form: MemberForm) -> dict:
+    return {name: form.cleaned_data[name] for name in MEMBER_FIELDS}
+
+
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest) -> HttpResponse:
     form = MemberForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            member = apply_service(
-                request,
-                form,
-                lambda: services.member_create(
-                    actor=request.user, **{name: form.cleaned_data[name] for name in MEMBER_FIELDS}
-                ),
-            )
-            if member is not None:
-                messages.success(request, _("%(name)s was added.") % {"name": member.name})
-                return redirect("members:member-list")
-        else:
-            messages.error(request, _("Nothing was saved: please correct the errors below."))
-    return render(request, "branches/member_form.html", {"form": form})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.member_create(actor=request.user, **_member_fields(form)),
+        success=lambda member: _("%(name)s was added.") % {"name": member.name},
+        done="members:member-list",
+    )
+    return saved or render(request, "branches/member_form.html", {"form": form})
 
 
 @secretary_required
@@ -69,23 +66,14 @@ def member_create(request: HttpRequest) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_in_scope(Member.objects.select_related("branch"), request.user, pk, for_write=True)
     form = MemberForm(request.POST or None, instance=member, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            saved = apply_service(
-                request,
-                form,
-                lambda: services.member_update(
-                    actor=request.user,
-                    member=form.instance,
-                    **{name: form.cleaned_data[name] for name in MEMBER_FIELDS},
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("The changes were saved."))
-                return redirect("members:member-list")
-        else:
-            messages.error(request, _("Nothing was saved: please correct the errors below."))
-    return render(request, "branches/member_form.html", {"form": form, "member": member})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.member_update(actor=request.user, member=form.instance, **_member_fields(form)),
+        success=_("The changes were saved."),
+        done="members:member-list",
+    )
+    return saved or render(request, "branches/member_form.html", {"form": form, "member": member})
 
 
 @secretary_required

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from volunteer_portal.branches.selectors import has_write_scope, user_can_write
-from volunteer_portal.web import apply_service, history_rows, paginate, secretary_required, sort_param
+from volunteer_portal.web import history_rows, paginate, save_on_post, secretary_required, sort_param
 
 from . import services
 from .filters import ActivityFilter
@@ -74,28 +74,27 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _activity_fields(form: ActivityForm) -> dict:
+    data = form.cleaned_data
+    return {
+        **{name: data[name] for name in ActivityForm.Meta.fields},
+        "participants": form.participant_hours(),
+        "photos": data["photos"],
+    }
+
+
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
     form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        activity = apply_service(
-            request,
-            form,
-            lambda: services.activity_create(
-                actor=request.user,
-                **{name: data[name] for name in ActivityForm.Meta.fields},
-                participants=form.participant_hours(),
-                photos=data["photos"],
-            ),
-        )
-        if activity is not None:
-            messages.success(request, _("The activity was saved. Record the households it reached, if any."))
-            return redirect(activity)
-    elif request.method == "POST":
-        messages.error(request, _("Nothing was saved: please correct the errors below."))
-    return render(request, "activities/activity_form.html", {"form": form})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.activity_create(actor=request.user, **_activity_fields(form)),
+        success=_("The activity was saved. Record the households it reached, if any."),
+        done=lambda activity: activity,
+    )
+    return saved or render(request, "activities/activity_form.html", {"form": form})
 
 
 @secretary_required
@@ -106,25 +105,14 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This record is archived and can no longer be changed."))
         return redirect(activity)
     form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = apply_service(
-            request,
-            form,
-            lambda: services.activity_update(
-                actor=request.user,
-                activity=form.instance,
-                **{name: data[name] for name in ActivityForm.Meta.fields},
-                participants=form.participant_hours(),
-                photos=data["photos"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("The changes were saved."))
-            return redirect(activity)
-    elif request.method == "POST":
-        messages.error(request, _("Nothing was saved: please correct the errors below."))
-    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.activity_update(actor=request.user, activity=form.instance, **_activity_fields(form)),
+        success=_("The changes were saved."),
+        done=activity,
+    )
+    return saved or render(request, "activities/activity_form.html", {"form": form, "activity": activity})
 
 
 @secretary_required

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activities.selectors import activity_get_for_user
 from volunteer_portal.branches.selectors import has_write_scope, user_can_write
-from volunteer_portal.web import apply_service, history_rows, paginate, secretary_required, sort_param
+from volunteer_portal.web import history_rows, paginate, save_on_post, secretary_required, sort_param
 
 from . import services
 from .filters import BeneficiaryFilter
@@ -36,7 +36,6 @@ from .selectors import (
 )
 from .services import BENEFICIARY_FIELDS
 
-NOT_SAVED = gettext_lazy("Nothing was saved: please correct the errors below.")
 ARCHIVED = gettext_lazy("This record is archived and can no longer be changed.")
 
 BENEFICIARY_SORTS = {"name": "name", "branch": "branch__path", "-last_visit": "-last_visit", "last_visit": "last_visit"}
@@ -102,21 +101,16 @@ def _beneficiary_fields(form) -> dict:
 @require_http_methods(["GET", "POST"])
 def beneficiary_create(request: HttpRequest) -> HttpResponse:
     form = BeneficiaryForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            beneficiary = apply_service(
-                request,
-                form,
-                lambda: services.beneficiary_create(
-                    actor=request.user, needs=form.cleaned_data["needs"], **_beneficiary_fields(form)
-                ),
-            )
-            if beneficiary is not None:
-                messages.success(request, _("The beneficiary was added."))
-                return redirect(beneficiary)
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(request, "beneficiaries/beneficiary_form.html", {"form": form})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.beneficiary_create(
+            actor=request.user, needs=form.cleaned_data["needs"], **_beneficiary_fields(form)
+        ),
+        success=_("The beneficiary was added."),
+        done=lambda beneficiary: beneficiary,
+    )
+    return saved or render(request, "beneficiaries/beneficiary_form.html", {"form": form})
 
 
 @secretary_required
@@ -127,24 +121,19 @@ def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, ARCHIVED)
         return redirect(beneficiary)
     form = BeneficiaryForm(request.POST or None, instance=beneficiary, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            saved = apply_service(
-                request,
-                form,
-                lambda: services.beneficiary_update(
-                    actor=request.user,
-                    beneficiary=form.instance,
-                    needs=form.cleaned_data["needs"],
-                    **_beneficiary_fields(form),
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("The changes were saved."))
-                return redirect(beneficiary)
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(request, "beneficiaries/beneficiary_form.html", {"form": form, "beneficiary": beneficiary})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.beneficiary_update(
+            actor=request.user,
+            beneficiary=form.instance,
+            needs=form.cleaned_data["needs"],
+            **_beneficiary_fields(form),
+        ),
+        success=_("The changes were saved."),
+        done=beneficiary,
+    )
+    return saved or render(request, "beneficiaries/beneficiary_form.html", {"form": form, "beneficiary": beneficiary})
 
 
 @secretary_required
@@ -171,6 +160,10 @@ def _items(formset) -> list[dict]:
     ]
 
 
+def _visit_fields(form: VisitForm) -> dict:
+    return {name: form.cleaned_data[name] for name in ("date", "branch", "visitors", "notes", "follow_up_needed")}
+
+
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -180,29 +173,17 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(beneficiary)
     form = VisitForm(request.POST or None, user=request.user, beneficiary=beneficiary)
     formset = AssistanceItemFormSet(request.POST or None, prefix="items")
-    if request.method == "POST":
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            visit = apply_service(
-                request,
-                form,
-                lambda: services.visit_record(
-                    actor=request.user,
-                    beneficiary=beneficiary,
-                    branch=data["branch"],
-                    date=data["date"],
-                    visitors=data["visitors"],
-                    notes=data["notes"],
-                    follow_up_needed=data["follow_up_needed"],
-                    items=_items(formset),
-                ),
-            )
-            if visit is not None:
-                messages.success(request, _("The visit was recorded."))
-                return redirect(beneficiary)
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(
+    saved = save_on_post(
+        request,
+        form,
+        formset,
+        call=lambda: services.visit_record(
+            actor=request.user, beneficiary=beneficiary, items=_items(formset), **_visit_fields(form)
+        ),
+        success=_("The visit was recorded."),
+        done=beneficiary,
+    )
+    return saved or render(
         request, "beneficiaries/visit_form.html", {"form": form, "formset": formset, "beneficiary": beneficiary}
     )
 
@@ -233,30 +214,21 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(visit)
     form = VisitForm(request.POST or None, instance=visit, user=request.user, beneficiary=visit.beneficiary)
     formset = AssistanceItemInlineFormSet(request.POST or None, instance=visit, prefix="items")
-    if request.method == "POST":
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            saved = apply_service(
-                request,
-                form,
-                lambda: services.visit_update(
-                    actor=request.user,
-                    visit=form.instance,
-                    visitors=data["visitors"],
-                    items=_items(formset),
-                    removed_items=[f.instance for f in formset.deleted_forms if f.instance.pk],
-                    date=data["date"],
-                    branch=data["branch"],
-                    notes=data["notes"],
-                    follow_up_needed=data["follow_up_needed"],
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("The changes were saved."))
-                return redirect(visit)
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(request, "beneficiaries/visit_form.html", {"form": form, "formset": formset, "visit": visit})
+    saved = save_on_post(
+        request,
+        form,
+        formset,
+        call=lambda: services.visit_update(
+            actor=request.user,
+            visit=form.instance,
+            items=_items(formset),
+            removed_items=[f.instance for f in formset.deleted_forms if f.instance.pk],
+            **_visit_fields(form),
+        ),
+        success=_("The changes were saved."),
+        done=visit,
+    )
+    return saved or render(request, "beneficiaries/visit_form.html", {"form": form, "formset": formset, "visit": visit})
 
 
 @secretary_required
@@ -294,31 +266,20 @@ def activity_visits(request: HttpRequest, pk: int) -> HttpResponse:
     search = request.GET.get("q", "")
     form = ActivityVisitsForm(request.POST or None, user=request.user, activity=activity, search=search)
     formset = AssistanceItemFormSet(request.POST or None, prefix="items")
-    if request.method == "POST":
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            visits = apply_service(
-                request,
-                form,
-                lambda: services.visits_record_for_activity(
-                    actor=request.user,
-                    activity=activity,
-                    beneficiaries=data["beneficiaries"],
-                    date=data["date"],
-                    visitors=data["visitors"],
-                    notes=data["notes"],
-                    follow_up_needed=data["follow_up_needed"],
-                    items=_items(formset),
-                ),
-            )
-            if visits is not None:
-                messages.success(
-                    request, _("%(count)d visits were recorded for this activity.") % {"count": len(visits)}
-                )
-                return redirect(activity)
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(
+    saved = save_on_post(
+        request,
+        form,
+        formset,
+        call=lambda: services.visits_record_for_activity(
+            actor=request.user,
+            activity=activity,
+            items=_items(formset),
+            **{name: form.cleaned_data[name] for name in ActivityVisitsForm.base_fields},
+        ),
+        success=lambda visits: _("%(count)d visits were recorded for this activity.") % {"count": len(visits)},
+        done=activity,
+    )
+    return saved or render(
         request,
         "beneficiaries/activity_visits_form.html",
         {"form": form, "formset": formset, "activity": activity, "search": search},
@@ -347,17 +308,14 @@ def pairing_list_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pairing_create(request: HttpRequest) -> HttpResponse:
     form = PairingForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            pairing = apply_service(
-                request, form, lambda: services.pairing_create(actor=request.user, **form.cleaned_data)
-            )
-            if pairing is not None:
-                messages.success(request, _("The pairing was created."))
-                return redirect("beneficiaries:pairing-list")
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(request, "beneficiaries/pairing_form.html", {"form": form})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.pairing_create(actor=request.user, **form.cleaned_data),
+        success=_("The pairing was created."),
+        done=lambda pairing: pairing,
+    )
+    return saved or render(request, "beneficiaries/pairing_form.html", {"form": form})
 
 
 @login_required
@@ -384,18 +342,11 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = pairing_get_for_user(request.user, pk, for_write=True)
     form = PairingEndForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            ended = apply_service(
-                request,
-                form,
-                lambda: services.pairing_end(
-                    actor=request.user, pairing=pairing, end_date=form.cleaned_data["end_date"]
-                ),
-            )
-            if ended is not None:
-                messages.success(request, _("The pairing was ended. Its history is kept."))
-                return redirect(pairing)
-        else:
-            messages.error(request, NOT_SAVED)
-    return render(request, "beneficiaries/pairing_end.html", {"form": form, "pairing": pairing})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.pairing_end(actor=request.user, pairing=pairing, end_date=form.cleaned_data["end_date"]),
+        success=_("The pairing was ended. Its history is kept."),
+        done=pairing,
+    )
+    return saved or render(request, "beneficiaries/pairing_end.html", {"form": form, "pairing": pairing})

@@ -2,18 +2,25 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from volunteer_portal.branches.selectors import has_write_scope
 
 PAGE_SIZE = 20
+
+
+class HasAbsoluteUrl(Protocol):
+    def get_absolute_url(self) -> str: ...
+
+
 T = TypeVar("T")
 
 
@@ -50,8 +57,34 @@ def apply_service(request: HttpRequest, form, call: Callable[[], T]) -> T | None
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, error)
-        messages.error(request, _("Nothing was saved: please correct the errors below."))
+        messages.error(request, NOT_SAVED)
         return None
+
+
+NOT_SAVED = gettext_lazy("Nothing was saved: please correct the errors below.")
+
+
+def save_on_post(
+    request: HttpRequest,
+    *forms,
+    call: Callable[[], T],
+    success: str | Callable[[T], str],
+    done: Callable[[T], Any] | str | HasAbsoluteUrl,
+) -> HttpResponse | None:
+    """The write half of every form view: on a POST whose forms are all valid, run the service, say so, and
+    redirect; otherwise leave the errors on the forms (with a summary message) and return None to re-render."""
+    if request.method != "POST":
+        return None
+    valid = [form.is_valid() for form in forms]  # every form validated, so that each shows its errors
+    if all(valid):
+        result = apply_service(request, forms[0], call)
+        if result is not None:
+            messages.success(request, success(result) if callable(success) else success)
+            target = done(result) if callable(done) else done
+            return redirect(target)
+        return None
+    messages.error(request, NOT_SAVED)
+    return None
 
 
 def sort_param(request: HttpRequest, allowed: dict[str, str], default: str) -> tuple[str, str]:
