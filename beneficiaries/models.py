@@ -4,7 +4,6 @@ This app refers to activities (a visit made during an activity, an activity that
 nothing in `activities` refers back, so the migrations have no cycle.
 """
 
-import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -260,11 +259,6 @@ class Pairing(ArchivableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("beneficiaries:pairing-detail", args=[self.pk])
-
-    @property
-    def next_due(self) -> dt.date:
-        """When the pair should next meet: from the last contact (annotated by the selectors) or the start."""
-        return (getattr(self, "last_contact", None) or self.start_date) + dt.timedelta(days=self.interval_days)
 
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:

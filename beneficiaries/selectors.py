@@ -6,11 +6,13 @@ lists and the dashboards all use it.
 
 import datetime as dt
 
-from django.db.models import BooleanField, Case, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import BooleanField, Case, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import get_in_scope, scope_q, scope_q_any
+from volunteer_portal.expressions import AddDays
 
 from .models import AssistanceItem, Beneficiary, Pairing, Visit
 
@@ -87,28 +89,29 @@ def _last_contact() -> Subquery:
     )
 
 
-def pairing_overdue_q(intervals, *, today: dt.date) -> Q:
+def next_due() -> AddDays:
+    """The day by which the pair should meet again: the last contact (or the start) plus the interval."""
+    return AddDays(Coalesce(F("last_contact"), F("start_date")), F("interval_days"))
+
+
+def pairing_overdue_q(*, today: dt.date) -> Q:
     """Active pairings whose last contact is older than their interval, or that never had one and started
-    longer ago than that. The interval varies per pairing; rather than date arithmetic (which SQLite and
-    PostgreSQL spell differently) there is one condition per distinct interval, a handful in practice."""
-    condition = Q(pk__in=[])
-    for days in intervals:
-        cutoff = today - dt.timedelta(days=days)
-        condition |= Q(interval_days=days) & (
-            Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True, start_date__lt=cutoff)
-        )
-    return condition & Q(end_date__isnull=True, archived_at__isnull=True)
+    longer ago than that (DESIGN.md, "overdue pairings"). Needs `pairings_with_status` annotations."""
+    return Q(next_due__lt=today, end_date__isnull=True, archived_at__isnull=True)
 
 
 def pairings_with_status(queryset: QuerySet[Pairing], *, today: dt.date | None = None) -> QuerySet[Pairing]:
-    """Annotate last_contact and is_overdue. Costs one small query for the distinct intervals."""
+    """Annotate last_contact, next_due and is_overdue, all computed by the database."""
     today = today or timezone.localdate()
-    intervals = list(Pairing.objects.live().values_list("interval_days", flat=True).distinct().order_by())
-    return queryset.annotate(last_contact=_last_contact()).annotate(
-        is_overdue=Case(
-            When(pairing_overdue_q(intervals, today=today), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
+    return (
+        queryset.annotate(last_contact=_last_contact())
+        .annotate(next_due=next_due())
+        .annotate(
+            is_overdue=Case(
+                When(pairing_overdue_q(today=today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
     )
 
