@@ -378,7 +378,9 @@ class DemoBuilder:
     def _participations_and_visits(self, activities: list[Activity], visit_type: ActivityType) -> None:
         participations, visits, visitor_sets = [], [], []
         for activity in activities:
-            members = self.members_by_branch[activity.branch_id]
+            # The last fifth of each branch's roster never takes part: someone must show on "who has not".
+            roster = self.members_by_branch[activity.branch_id]
+            members = roster[: max(2, len(roster) * 4 // 5)]
             chosen = self.rng.sample(members, min(len(members), self.rng.randrange(2, 6)))
             for member_id in chosen:
                 participations.append(

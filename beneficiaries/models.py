@@ -4,7 +4,6 @@ This app refers to activities (a visit made during an activity, an activity that
 nothing in `activities` refers back, so the migrations have no cycle.
 """
 
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models

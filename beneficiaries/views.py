@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.selectors import activity_get_for_user
-from volunteer_portal.branches.selectors import has_write_scope, user_can_write
+from volunteer_portal.branches.selectors import branch_list, has_write_scope, user_can_write
 from volunteer_portal.web import history_rows, paginate, save_on_post, secretary_required, sort_param
 
 from . import services
@@ -296,12 +296,20 @@ def pairing_list_view(request: HttpRequest) -> HttpResponse:
     queryset = pairing_list(user=request.user, include_ended=show_ended)
     if request.GET.get("overdue") == "1":
         queryset = queryset.filter(Q(is_overdue=True))
+    branch_pk = _int(request.GET.get("branch"))
+    branch = branch_list(user=request.user).filter(pk=branch_pk).first() if branch_pk else None
+    if branch is not None:  # from a dashboard: the pairings of the members of one subtree
+        queryset = queryset.filter(member__branch__path__startswith=branch.path)
     page = paginate(request, queryset.order_by(F("is_overdue").desc(), F("last_contact").asc(nulls_first=True), "pk"))
     return render(
         request,
         "beneficiaries/pairing_list.html",
-        {"page": page, "show_ended": show_ended, "can_write": has_write_scope(request.user)},
+        {"page": page, "show_ended": show_ended, "branch": branch, "can_write": has_write_scope(request.user)},
     )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @secretary_required

@@ -15,3 +15,16 @@ def query_with(context, **changes) -> str:
     if "sort" in changes:
         params.pop("page", None)
     return urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.filter
+def percent(value) -> str:
+    """0.8333 → "83.3%"; no value (nothing to divide by) → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def index(sequence, position: int):
+    return sequence[position]

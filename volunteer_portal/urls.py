@@ -13,6 +13,7 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("volunteer_portal.accounts_urls")),
+    path("dashboard/", include("volunteer_portal.dashboards.urls")),
     path("activities/", include("activities.urls")),
     path("members/", include("activities.member_urls")),
     path("beneficiaries/", include("beneficiaries.urls")),

@@ -98,3 +98,8 @@ def scope_ancestor_ids(user) -> set[int]:
     for path in _grant_paths(user, None):
         ids.update(int(part) for part in path.split(PATH_SEPARATOR) if part)
     return ids
+
+
+def grant_paths(user, role: str | None = None) -> list[str]:
+    """The paths at the top of the user's scope, in tree order (nested grants folded into their ancestor)."""
+    return list(_grant_paths(user, role))

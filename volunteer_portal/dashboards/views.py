@@ -1,27 +1,56 @@
+from io import BytesIO
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from activities.models import Participation
 from activities.selectors import activity_list
+from beneficiaries.models import AssistanceItem
 from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
+from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.branches.selectors import has_write_scope
+from volunteer_portal.web import paginate
+
+from .campaigns import campaign_progress
+from .figures import Figures, Rollup, active_at, rollup
+from .forms import Period, PeriodForm
+from .selectors import dashboard_node, dashboard_root_id
 
 TODO_ROWS = 5
+
+# The children table: (sort key, heading, value of a Figures). The Excel export uses the same columns.
+COLUMNS = [
+    ("activities", gettext_lazy("Activities"), lambda f: f.activities),
+    ("participants", gettext_lazy("Participants"), lambda f: f.participants),
+    ("hours", gettext_lazy("Volunteer hours"), lambda f: f.hours),
+    ("rate", gettext_lazy("Participation rate"), lambda f: f.participation_rate),
+    ("visits", gettext_lazy("Visits"), lambda f: f.visits),
+    ("households", gettext_lazy("Households reached"), lambda f: f.households),
+    ("assistance", gettext_lazy("Assistance (yuan)"), lambda f: f.assistance_total),
+    ("months", gettext_lazy("Months active"), lambda f: f.months_active),
+    ("march", gettext_lazy("March share"), lambda f: f.march_share),
+    ("overdue", gettext_lazy("Overdue pairings"), lambda f: f.overdue_pairings),
+    ("never", gettext_lazy("Never visited"), lambda f: f.never_visited),
+]
+PERCENT_COLUMNS = {"rate", "march"}
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """A secretary's desk: what needs doing in their branches, and their latest activities."""
+    """A secretary's desk: what needs doing in their branches, and their latest activities. Leaders, who write
+    nothing, land on their dashboard instead."""
     user = request.user
+    if not has_write_scope(user) and dashboard_root_id(user) is not None:
+        return redirect("dashboards:dashboard")
     # Annotated names go through Q and F: the type checker only knows model fields.
-    overdue = (
-        pairing_list(user=user)
-        .filter(Q(is_overdue=True))
-        .order_by(F("last_contact").asc(nulls_first=True), "start_date")
-    )
+    overdue = pairing_list(user=user).filter(Q(is_overdue=True)).order_by(F("last_contact").asc(nulls_first=True))
     never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")
     follow_ups = open_follow_ups(user=user)
     return render(
@@ -38,3 +67,140 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_write": has_write_scope(user),
         },
     )
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:
+    form = PeriodForm(request.GET or None)
+    return form, form.chosen_period()
+
+
+def _sorted_children(result: Rollup, sort: str) -> list[tuple[Branch, Figures]]:
+    rows = list(result.children)
+    key, _, direction = sort.partition(":")
+    getters = {name: getter for name, _label, getter in COLUMNS}
+    if key in getters:
+        getter = getters[key]
+        rows.sort(key=lambda row: (getter(row[1]) is None, getter(row[1]) or 0), reverse=direction != "asc")
+    else:
+        rows.sort(key=lambda row: row[0].path)
+    return rows
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if pk is None:
+        pk = dashboard_root_id(request.user)
+        if pk is None:
+            return render(request, "dashboards/no_scope.html")
+    node, ancestors, subtree = dashboard_node(request.user, pk)
+    form, period = _period(request)
+    result = rollup(node, period.start, period.end, branches=subtree)
+    sort = request.GET.get("sort", "")
+    progress = [p for p in campaign_progress(node, period.start, period.end) if p.total]
+    figures = result.figures
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "node": node,
+            "ancestors": ancestors,
+            "form": form,
+            "period": period,
+            "result": result,
+            "figures": figures,
+            "columns": [(key, label) for key, label, _getter in COLUMNS],
+            "percent_columns": PERCENT_COLUMNS,
+            "rows": [
+                (child, child_figures, [getter(child_figures) for _key, _label, getter in COLUMNS])
+                for child, child_figures in _sorted_children(result, sort)
+            ],
+            "sort": sort,
+            "assistance": [(label, figures.assistance[kind]) for kind, label in AssistanceItem.Kind.choices],
+            "chart": {
+                "labels": [f"{month:%Y-%m}" for month, _a, _v in result.monthly],
+                "activities": [a for _m, a, _v in result.monthly],
+                "visits": [v for _m, _a, v in result.monthly],
+                "march": [month.month == 3 for month, _a, _v in result.monthly],
+                "activitiesLabel": _("Activities"),
+                "visitsLabel": _("Visits"),
+            },
+            "progress": progress,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
+    """Members on the roll at the end of the period who took part in no activity in it."""
+    node, ancestors, _subtree = dashboard_node(request.user, pk)
+    _form, period = _period(request)
+    took_part = Participation.objects.filter(
+        activity__archived_at__isnull=True, activity__date__gte=period.start, activity__date__lte=period.end
+    ).values("member_id")
+    members = (
+        Member.objects.filter(active_at(period.end), branch__path__startswith=node.path)
+        .exclude(pk__in=took_part)
+        .select_related("branch")
+        .order_by("branch__path", "name")
+    )
+    return render(
+        request,
+        "dashboards/non_participants.html",
+        {"node": node, "ancestors": ancestors, "period": period, "page": paginate(request, members, per_page=50)},
+    )
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The children table as shown, as an Excel workbook, with the node, period and sort in a header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    node, _ancestors, subtree = dashboard_node(request.user, pk)
+    _form, period = _period(request)
+    result = rollup(node, period.start, period.end, branches=subtree)
+    sort = request.GET.get("sort", "")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Branches")[:31]
+    sheet.append([_("Lei Feng volunteer work: figures by branch")])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([_("Branch"), node.name])
+    sheet.append([_("Period"), f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})"])
+    sort_label = next((str(label) for key, label, _g in COLUMNS if sort.partition(":")[0] == key), _("tree order"))
+    sheet.append([_("Sorted by"), sort_label])
+    sheet.append([_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    sheet.append([])
+    header = [_("Branch"), *[str(label) for _key, label, _g in COLUMNS]]
+    sheet.append(header)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for child, child_figures in [*_sorted_children(result, sort), (node, result.figures)]:
+        name = child.name if child is not node else _("Total: %(name)s") % {"name": node.name}
+        sheet.append([name, *[_cell(getter(child_figures)) for _key, _label, getter in COLUMNS]])
+    for index, (key, _label, _g) in enumerate(COLUMNS, start=2):
+        if key in PERCENT_COLUMNS:
+            for row in sheet.iter_rows(min_row=8, min_col=index, max_col=index):
+                row[0].number_format = "0.0%"
+    for index in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 16 if index > 1 else 28
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"dashboard-{node.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _cell(value):
+    """Numbers stay numbers in Excel: Decimal to float, None (no data) to an empty cell."""
+    if value is None:
+        return None
+    return float(value) if not isinstance(value, int) else value

@@ -1,0 +1,297 @@
+"""The figures of DESIGN.md ("Figures: one definition each"), for a subtree and a date range, in one place.
+
+Dashboards, exports, branch reports and the annual evaluation all call `rollup()`. Every figure is computed by
+the database; Python only adds up per-branch aggregates along the tree (a pass over branches, never over
+activity rows). Archived rows never count.
+
+How each figure rolls up:
+- additive (activities, participations, hours, visits, assistance, members, overdue pairings, never-visited
+  households): grouped by branch, then summed over the subtree;
+- distinct (participants, households reached): counted by the database once per child subtree and once for the
+  node, because a person who took part in two child branches counts once at the parent;
+- months active: the union of the months with activities.
+
+The per-child distinct counts group rows by the child of the node that their branch lies under, read from the
+materialized path: for a node with path "1/4/", a branch with path "1/4/17/23/" lies under child 17.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, StrIndex, Substr, TruncMonth
+from django.utils import timezone
+
+from activities.models import Activity, Participation
+from beneficiaries.models import AssistanceItem, Beneficiary, DisabilityCategory, Pairing, Visit
+from beneficiaries.selectors import never_visited_q, pairings_with_status
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member
+
+ASSISTANCE_KINDS = [kind.value for kind in AssistanceItem.Kind]
+NODE_KEY = "*"
+
+
+@dataclass
+class Figures:
+    """The figures of one node (a branch and everything below it) for one period."""
+
+    activities: int = 0
+    march_activities: int = 0
+    participations: int = 0
+    participants: int = 0
+    hours: Decimal = Decimal("0")
+    visits: int = 0
+    households: int = 0
+    assistance: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(ASSISTANCE_KINDS, Decimal("0")))
+    members: int = 0
+    participating_members: int = 0
+    months: set[dt.date] = field(default_factory=set)
+    overdue_pairings: int = 0
+    never_visited: int = 0
+
+    def add(self, other: "Figures") -> None:
+        """Add another branch's additive figures (distinct counts are set separately, never added)."""
+        for name in ("activities", "march_activities", "participations", "hours", "visits", "members",
+                     "participating_members", "overdue_pairings", "never_visited"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for kind in ASSISTANCE_KINDS:
+            self.assistance[kind] += other.assistance[kind]
+        self.months |= other.months
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Members active at the end of the period who took part in any activity in it, over those members."""
+        return self.participating_members / self.members if self.members else None
+
+    @property
+    def non_participants(self) -> int:
+        return self.members - self.participating_members
+
+    @property
+    def months_active(self) -> int:
+        return len(self.months)
+
+    @property
+    def march_share(self) -> float | None:
+        return self.march_activities / self.activities if self.activities else None
+
+    @property
+    def assistance_total(self) -> Decimal:
+        return sum(self.assistance.values(), Decimal("0"))
+
+
+@dataclass
+class Rollup:
+    node: Branch
+    start: dt.date
+    end: dt.date
+    figures: Figures
+    children: list[tuple[Branch, Figures]]
+    monthly: list[tuple[dt.date, int, int]]  # (first day of month, activities, visits)
+    households_by_category: list[tuple[str, int]]
+
+
+def active_at(day: dt.date) -> Q:
+    """Members on the roll at the end of a day: joined by then (or undated) and not yet left."""
+    joined = Q(joined_on__isnull=True) | Q(joined_on__lte=day)
+    still_there = Q(left_on__isnull=True, active=True) | Q(left_on__gt=day)
+    return joined & still_there
+
+
+def _child_key(node: Branch, path_lookup: str):
+    """The primary key (as text) of the node's child whose subtree holds the row; "" for the node itself."""
+    rest = Substr(path_lookup, len(node.path) + 1)
+    return Case(
+        When(**{path_lookup: node.path}, then=Value("")),
+        default=Substr(rest, 1, StrIndex(rest, Value(PATH_SEPARATOR)) - 1),
+        output_field=CharField(),
+    )
+
+
+def _distinct_by_child_and_node(
+    queryset: QuerySet, node: Branch, path_lookup: str, counted: str, *, also_by: str | None = None
+) -> dict[str, int]:
+    """Distinct `counted` per child subtree and for the whole node, in one query (a UNION of groupings).
+
+    With `also_by`, a third grouping by that field is added, its keys prefixed with "by:".
+    """
+    per_child = (
+        queryset.annotate(key=_child_key(node, path_lookup))
+        .values("key")
+        .annotate(n=Count(counted, distinct=True))
+        .values_list("key", "n")
+        .order_by()
+    )
+    whole = (
+        queryset.annotate(key=Value(NODE_KEY, output_field=CharField()))
+        .values("key")
+        .annotate(n=Count(counted, distinct=True))
+        .values_list("key", "n")
+        .order_by()
+    )
+    groupings = [whole]
+    if also_by:
+        groupings.append(
+            queryset.annotate(key=Concat(Value("by:"), Cast(also_by, CharField()), output_field=CharField()))
+            .values("key")
+            .annotate(n=Count(counted, distinct=True))
+            .values_list("key", "n")
+            .order_by()
+        )
+    return dict(per_child.union(*groupings, all=True))
+
+
+def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def rollup(
+    node: Branch,
+    start: dt.date,
+    end: dt.date,
+    *,
+    branches: list[Branch] | None = None,
+    today: dt.date | None = None,
+) -> Rollup:
+    """Every figure of the node and of each of its children for the period [start, end] (both days included).
+
+    `branches` may pass in the subtree already read (any extra branches outside it are ignored).
+    """
+    today = today or timezone.localdate()
+    if branches is None:
+        branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+    branches = [b for b in branches if b.path.startswith(node.path)]
+    children = [b for b in branches if b.parent_id == node.pk]
+    child_of: dict[int, int | None] = {}
+    for branch in branches:
+        rest = branch.path[len(node.path) :]
+        child_of[branch.pk] = int(rest.split(PATH_SEPARATOR)[0]) if rest else None
+    per_branch: dict[int, Figures] = defaultdict(Figures)
+    # Months still to come are left out of the trend (a zero there would read as "nothing was done").
+    monthly: dict[dt.date, list[int]] = {month: [0, 0] for month in months_between(start, min(end, today))}
+
+    in_period = Q(date__gte=start, date__lte=end)
+    activities = Activity.objects.live().filter(in_period, branch__path__startswith=node.path)
+    for branch_id, month, count, participations, hours in (
+        activities.annotate(month=TruncMonth("date"))
+        .values("branch_id", "month")
+        .annotate(n=Count("id", distinct=True), p=Count("participations"), h=Sum("participations__hours"))
+        .values_list("branch_id", "month", "n", "p", "h")
+        .order_by()
+    ):
+        month = _as_date(month)
+        figures = per_branch[branch_id]
+        figures.activities += count
+        figures.participations += participations
+        figures.hours += hours or 0
+        figures.months.add(month)
+        if month.month == 3:
+            figures.march_activities += count
+        if month in monthly:
+            monthly[month][0] += count
+
+    visits = Visit.objects.live().filter(in_period, branch__path__startswith=node.path)
+    sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
+    for row in (
+        visits.annotate(month=TruncMonth("date"))
+        .values("branch_id", "month")
+        .annotate(n=Count("id", distinct=True), **sums)
+        .order_by()
+    ):
+        figures = per_branch[row["branch_id"]]
+        figures.visits += row["n"]
+        for kind in ASSISTANCE_KINDS:
+            figures.assistance[kind] += row[kind] or 0
+        if _as_date(row["month"]) in monthly:
+            monthly[_as_date(row["month"])][1] += row["n"]
+
+    took_part = Exists(
+        Participation.objects.filter(
+            member=OuterRef("pk"), activity__archived_at__isnull=True, activity__date__gte=start,
+            activity__date__lte=end,
+        )
+    )  # fmt: skip
+    for branch_id, members, participating in (
+        Member.objects.filter(active_at(end), branch__path__startswith=node.path)
+        .values("branch_id")
+        .annotate(n=Count("id"), took=Sum(Case(When(took_part, then=1), default=0, output_field=IntegerField())))
+        .values_list("branch_id", "n", "took")
+        .order_by()
+    ):
+        per_branch[branch_id].members += members
+        per_branch[branch_id].participating_members += participating or 0
+
+    for branch_id, count in (
+        Beneficiary.objects.live()
+        .filter(never_visited_q(), branch__path__startswith=node.path)
+        .values("branch_id")
+        .annotate(n=Count("id"))
+        .values_list("branch_id", "n")
+        .order_by()
+    ):
+        per_branch[branch_id].never_visited += count
+
+    for branch_id, count in (
+        pairings_with_status(Pairing.objects.live().filter(member__branch__path__startswith=node.path), today=today)
+        .filter(Q(is_overdue=True))
+        .values("member__branch_id")
+        .annotate(n=Count("id"))
+        .values_list("member__branch_id", "n")
+        .order_by()
+    ):
+        per_branch[branch_id].overdue_pairings += count
+
+    participants = _distinct_by_child_and_node(
+        Participation.objects.filter(activity__in=activities), node, "activity__branch__path", "member_id"
+    )
+    households = _distinct_by_child_and_node(
+        visits, node, "branch__path", "beneficiary_id", also_by="beneficiary__disability_category"
+    )
+
+    totals = Figures()
+    child_totals: dict[int, Figures] = {child.pk: Figures() for child in children}
+    for branch_id, figures in per_branch.items():
+        totals.add(figures)
+        child = child_of.get(branch_id)
+        if child is not None:
+            child_totals[child].add(figures)
+    totals.participants = participants.get(NODE_KEY, 0)
+    totals.households = households.get(NODE_KEY, 0)
+    for branch in children:
+        child_totals[branch.pk].participants = participants.get(str(branch.pk), 0)
+        child_totals[branch.pk].households = households.get(str(branch.pk), 0)
+
+    return Rollup(
+        node=node,
+        start=start,
+        end=end,
+        figures=totals,
+        children=[(branch, child_totals[branch.pk]) for branch in children],
+        monthly=[(month, counts[0], counts[1]) for month, counts in sorted(monthly.items())],
+        households_by_category=[
+            (str(label), households.get(f"by:{value}", 0)) for value, label in DisabilityCategory.choices
+        ],
+    )
+
+
+def _as_date(value) -> dt.date:
+    # TruncMonth of a DateField is a date on both databases; a datetime would mean a time zone shift crept in.
+    return value.date() if isinstance(value, dt.datetime) else value

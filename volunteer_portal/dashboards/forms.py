@@ -1,0 +1,85 @@
+"""The period picker: this month, this quarter, this year, a chosen year, or a custom range."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from volunteer_portal.forms import DateInput
+
+MAX_RANGE_DAYS = 366 * 5
+EARLIEST_YEAR = 2000
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    label: str
+
+
+class PeriodForm(forms.Form):
+    PERIODS = [
+        ("month", _("This month")),
+        ("quarter", _("This quarter")),
+        ("year", _("This year")),
+        ("chosen_year", _("A chosen year")),
+        ("custom", _("A custom range")),
+    ]
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=EARLIEST_YEAR)
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.fields["year"].max_value = self.today.year
+        self.fields["year"].widget.attrs["max"] = self.today.year
+
+    def clean(self):
+        data = super().clean() or {}
+        period = data.get("period") or "year"
+        if period == "chosen_year":
+            if not data.get("year"):
+                self.add_error("year", _("Choose a year."))
+            elif data["year"] > self.today.year:
+                self.add_error("year", _("That year has not begun yet."))
+        if period == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start:
+                self.add_error("start", _("Enter the first day of the range."))
+            if not end:
+                self.add_error("end", _("Enter the last day of the range."))
+            if start and end:
+                if end < start:
+                    self.add_error("end", _("The last day cannot be before the first day."))
+                elif (end - start).days > MAX_RANGE_DAYS:
+                    self.add_error("end", _("Choose a range of at most five years."))
+        return data
+
+    def chosen_period(self) -> Period:
+        """The chosen period; this year when the form is empty or wrong (the errors are shown beside it)."""
+        today = self.today
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        kind = data.get("period") or "year"
+        if kind == "month":
+            start = today.replace(day=1)
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            return Period(start, end, _("%(year)d-%(month)02d") % {"year": start.year, "month": start.month})
+        if kind == "quarter":
+            first_month = (today.month - 1) // 3 * 3 + 1
+            start = dt.date(today.year, first_month, 1)
+            end = (dt.date(today.year, first_month + 2, 1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(
+                days=1
+            )
+            quarter = (first_month - 1) // 3 + 1
+            return Period(start, end, _("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": today.year})
+        if kind == "chosen_year":
+            year = data["year"]
+            return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), _("Year %(year)d") % {"year": year})
+        if kind == "custom":
+            return Period(data["start"], data["end"], f"{data['start']:%Y-%m-%d} – {data['end']:%Y-%m-%d}")
+        return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31), _("Year %(year)d") % {"year": today.year})
