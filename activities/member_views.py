@@ -15,7 +15,7 @@ from volunteer_portal.branches.forms import MemberForm
 from volunteer_portal.branches.models import Member
 from volunteer_portal.branches.selectors import get_in_scope, has_write_scope, member_list
 from volunteer_portal.branches.services import MEMBER_FIELDS
-from volunteer_portal.web import paginate, save_on_post, secretary_required
+from volunteer_portal.web import paginate, save_on_post, search_term, secretary_required
 
 from .selectors import member_year_figures
 
@@ -26,7 +26,7 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     show_inactive = request.GET.get("inactive") == "1"
     queryset = member_list(user=request.user).filter(active=not show_inactive)
-    search = request.GET.get("q", "").strip()
+    search = search_term(request.GET.get("q"))
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(phone__endswith=search))
     page = paginate(request, member_year_figures(queryset, year=year).order_by("branch__path", "name"), per_page=50)

@@ -25,7 +25,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
     )
     needs = django_filters.ModelChoiceFilter(label=_("Need"), queryset=Need.objects.all(), empty_label=_("All"))
     household_status = django_filters.ChoiceFilter(
-        label=_("Household situation"), choices=Beneficiary.HouseholdStatus.choices, empty_label=_("All")
+        label=_("Hardship category"), choices=Beneficiary.HouseholdStatus.choices, empty_label=_("All")
     )
     overdue = django_filters.BooleanFilter(
         label=_("Has an overdue pairing"), method="with_overdue_pairing", widget=django_filters.widgets.BooleanWidget()

@@ -16,6 +16,10 @@ from .services import BENEFICIARY_FIELDS
 Role = RoleGrant.Role
 
 
+def _writable_households(user):
+    return beneficiary_list(user=user).filter(branch__in=branch_list(user=user, role=Role.SECRETARY)).order_by("name")
+
+
 def _writable_members(user):
     return member_list(user=user, role=Role.SECRETARY).filter(active=True).order_by("branch__path", "name")
 
@@ -100,6 +104,8 @@ AssistanceItemInlineFormSet = forms.inlineformset_factory(
 class ActivityVisitsForm(forms.Form):
     """The households one activity reached; the shared details are typed once and copied to each visit."""
 
+    SHOWN = 50
+
     beneficiaries = forms.ModelMultipleChoiceField(
         label=_("Households served"),
         queryset=None,
@@ -118,19 +124,23 @@ class ActivityVisitsForm(forms.Form):
 
     def __init__(self, *args, user, activity, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        households = (
-            beneficiary_list(user=user).filter(branch__in=branch_list(user=user, role=Role.SECRETARY)).order_by("name")
-        )
+        # Households already recorded for this activity are not offered again: a double tap cannot count twice.
+        households = _writable_households(user).exclude(served_in__activity=activity)
         self.fields["beneficiaries"].queryset = households
         self.fields["visitors"].queryset = _writable_members(user)
         self.fields["date"].initial = activity.date
         self.fields["visitors"].initial = list(activity.participations.values_list("member_id", flat=True))
-        self.search = search.strip()
-        self.candidates = households
+        self.search = search
+        chosen = [value for value in self.data.getlist(self.add_prefix("beneficiaries")) if value.isdigit()]
+        self.chosen = list(households.filter(pk__in=chosen)) if self.is_bound else []
+        found = households.exclude(pk__in=[b.pk for b in self.chosen])
         if self.search:
-            self.candidates = households.filter(
-                Q(name__icontains=self.search) | Q(id_number__endswith=self.search.upper())
-            )
+            found = found.filter(Q(name__icontains=self.search) | Q(id_number__endswith=self.search.upper()))
+        # Ticked households always stay on the page; the rest is what the search found, a page at most.
+        self.found = list(found[: self.SHOWN + 1])
+        self.more = len(self.found) > self.SHOWN
+        self.found = self.found[: self.SHOWN]
+        self.options = [(b, True) for b in self.chosen] + [(b, False) for b in self.found]
 
 
 class PairingForm(forms.ModelForm):
@@ -139,11 +149,16 @@ class PairingForm(forms.ModelForm):
         fields = ["member", "beneficiary", "start_date", "interval_days", "note"]
         widgets = {"start_date": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, initial_from=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = _writable_members(user)
-        self.fields["beneficiary"].queryset = beneficiary_list(user=user).order_by("name")
+        self.fields["beneficiary"].queryset = _writable_households(user)
         self.fields["start_date"].initial = timezone.localdate()
+        # Opened from a beneficiary's or a member's page: that one is chosen already.
+        for name in ("member", "beneficiary"):
+            value = initial_from.get(name, "") if initial_from else ""
+            if value.isdigit() and self.fields[name].queryset.filter(pk=value).exists():
+                self.fields[name].initial = int(value)
 
 
 class PairingEndForm(forms.Form):

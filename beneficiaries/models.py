@@ -5,11 +5,12 @@ nothing in `activities` refers back, so the migrations have no cycle.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from activities.models import Activity
@@ -82,7 +83,7 @@ class Beneficiary(ArchivableModel):
         LOW_INCOME_MARGIN = "dibao_edge", _("on the edge of the allowance (低保边缘)")
         POVERTY_RELAPSE_WATCH = "fangfan", _("watched for relapse into poverty (防返贫监测)")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("a person's", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     # blank=True: left empty in a form or an import, it is taken from the ID number by clean().
     birth_date = models.DateField(_("birth date"), blank=True, validators=[validate_not_future])
@@ -103,7 +104,7 @@ class Beneficiary(ArchivableModel):
         Branch, verbose_name=_("responsible branch"), on_delete=models.PROTECT, related_name="beneficiaries"
     )
     household_status = models.CharField(
-        _("household situation"), max_length=20, choices=HouseholdStatus.choices, default=HouseholdStatus.NONE
+        _("hardship category"), max_length=20, choices=HouseholdStatus.choices, default=HouseholdStatus.NONE
     )
     # The four "clear" fields (四清), kept current by the pairing member.
     family_situation = models.TextField(_("family situation"), blank=True, help_text=_("家庭情况清"))
@@ -228,7 +229,7 @@ class Pairing(ArchivableModel):
     interval_days = models.PositiveSmallIntegerField(
         _("contact every (days)"),
         default=60,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
         help_text=_("Default 60: meet every two months."),
     )
     note = models.TextField(_("note"), blank=True)
@@ -244,7 +245,9 @@ class Pairing(ArchivableModel):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="pairing_end_after_start",
             ),
-            models.CheckConstraint(condition=Q(interval_days__gte=1), name="pairing_interval_positive"),
+            models.CheckConstraint(
+                condition=Q(interval_days__gte=1) & Q(interval_days__lte=366), name="pairing_interval_range"
+            ),
             models.UniqueConstraint(
                 fields=["member", "beneficiary"],
                 condition=Q(end_date__isnull=True, archived_at__isnull=True),
@@ -320,7 +323,9 @@ class AssistanceItem(TimeStampedModel):
     visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="items")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
-    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100000)]
+    )
     value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2, validators=[validate_money])
 
     history = HistoricalRecords()

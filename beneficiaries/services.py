@@ -108,7 +108,13 @@ def visits_record_for_activity(
 ) -> list[Visit]:
     """One activity that reached several households: one visit each, the shared details typed once."""
     ensure_not_archived(activity)
-    visitors, items = list(visitors), list(items)
+    visitors, items, beneficiaries = list(visitors), list(items), list(beneficiaries)
+    already = ActivityBeneficiary.objects.filter(activity=activity, beneficiary__in=beneficiaries)
+    if already.exists():
+        names = "、".join(already.values_list("beneficiary__name", flat=True))
+        raise ValidationError(
+            _("Already recorded for this activity: %(names)s.") % {"names": names}, code="already_recorded"
+        )
     return [
         visit_record(
             actor=actor,

@@ -9,7 +9,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activities.selectors import activity_get_for_user
 from volunteer_portal.branches.selectors import branch_list, has_write_scope, user_can_write
-from volunteer_portal.web import history_rows, paginate, save_on_post, secretary_required, sort_param
+from volunteer_portal.web import (
+    history_rows,
+    keep_without_errors,
+    paginate,
+    save_on_post,
+    search_term,
+    secretary_required,
+    sort_param,
+)
 
 from . import services
 from .filters import BeneficiaryFilter
@@ -167,7 +175,7 @@ def _visit_fields(form: VisitForm) -> dict:
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    beneficiary = beneficiary_get_for_user(request.user, pk)
+    beneficiary = beneficiary_get_for_user(request.user, pk, for_write=True)
     if beneficiary.is_archived:
         messages.error(request, ARCHIVED)
         return redirect(beneficiary)
@@ -263,26 +271,32 @@ def activity_visits(request: HttpRequest, pk: int) -> HttpResponse:
     if activity.is_archived:
         messages.error(request, ARCHIVED)
         return redirect(activity)
-    search = request.GET.get("q", "")
+    # "Find" is a button inside the form: a search keeps what was already ticked and typed.
+    finding = request.method == "POST" and "find" in request.POST
+    search = search_term(request.POST.get("q") if request.method == "POST" else request.GET.get("q"))
     form = ActivityVisitsForm(request.POST or None, user=request.user, activity=activity, search=search)
     formset = AssistanceItemFormSet(request.POST or None, prefix="items")
-    saved = save_on_post(
-        request,
-        form,
-        formset,
-        call=lambda: services.visits_record_for_activity(
-            actor=request.user,
-            activity=activity,
-            items=_items(formset),
-            **{name: form.cleaned_data[name] for name in ActivityVisitsForm.base_fields},
-        ),
-        success=lambda visits: _("%(count)d visits were recorded for this activity.") % {"count": len(visits)},
-        done=activity,
-    )
+    if finding:
+        keep_without_errors(form, formset)
+        saved = None
+    else:
+        saved = save_on_post(
+            request,
+            form,
+            formset,
+            call=lambda: services.visits_record_for_activity(
+                actor=request.user,
+                activity=activity,
+                items=_items(formset),
+                **{name: form.cleaned_data[name] for name in ActivityVisitsForm.base_fields},
+            ),
+            success=lambda visits: _("%(count)d visits were recorded for this activity.") % {"count": len(visits)},
+            done=activity,
+        )
     return saved or render(
         request,
         "beneficiaries/activity_visits_form.html",
-        {"form": form, "formset": formset, "activity": activity, "search": search},
+        {"form": form, "formset": formset, "activity": activity, "search": search, "finding": finding},
     )
 
 
@@ -315,7 +329,7 @@ def _int(value: str | None) -> int | None:
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def pairing_create(request: HttpRequest) -> HttpResponse:
-    form = PairingForm(request.POST or None, user=request.user)
+    form = PairingForm(request.POST or None, user=request.user, initial_from=request.GET)
     saved = save_on_post(
         request,
         form,
@@ -349,6 +363,9 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = pairing_get_for_user(request.user, pk, for_write=True)
+    if pairing.end_date is not None or pairing.is_archived:
+        messages.info(request, _("This pairing has already ended."))
+        return redirect(pairing)
     form = PairingEndForm(request.POST or None)
     saved = save_on_post(
         request,

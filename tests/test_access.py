@@ -132,3 +132,13 @@ def test_photos_are_scoped(as_user, tree, records, photo_factory):
         assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
         assert "private" in response["Cache-Control"]
     assert as_user(tree.district_leader).get(reverse("activities:photo", args=[photo.pk])).status_code == 200
+
+
+def test_error_pages_are_in_the_portals_layout_in_chinese(as_user, tree, records, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["testserver"]
+    not_found = as_user(tree.secretary_b).get(reverse("activities:activity-detail", args=[records["activity"].pk]))
+    assert not_found.status_code == 404 and "未找到" in not_found.content.decode()
+    assert reverse("home") in not_found.content.decode()
+    forbidden = as_user(tree.district_leader).get(reverse("activities:activity-create"))
+    assert forbidden.status_code == 403 and "只能查看" in forbidden.content.decode()

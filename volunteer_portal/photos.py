@@ -26,6 +26,10 @@ def validate_photo(upload: UploadedFile) -> None:
         with Image.open(upload) as image:
             image_format = image.format
             image.verify()
+        # verify() reads only the headers; decoding the whole picture catches a file cut off in transit.
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError(
             _("“%(name)s” is not a photo: upload JPEG, PNG, GIF or WebP images.") % {"name": upload.name},

@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import gettext_lazy
 
 from volunteer_portal.branches.selectors import has_write_scope
 
@@ -57,11 +57,7 @@ def apply_service(request: HttpRequest, form, call: Callable[[], T]) -> T | None
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, error)
-        messages.error(request, NOT_SAVED)
         return None
-
-
-NOT_SAVED = gettext_lazy("Nothing was saved: please correct the errors below.")
 
 
 def save_on_post(
@@ -82,9 +78,25 @@ def save_on_post(
             messages.success(request, success(result) if callable(success) else success)
             target = done(result) if callable(done) else done
             return redirect(target)
-        return None
-    messages.error(request, NOT_SAVED)
+    # The form's own error summary says what went wrong; no second message box.
     return None
+
+
+def search_term(value: str | None, *, limit: int = 100) -> str:
+    """A search box's text, safe for any database: trimmed, without NUL characters (PostgreSQL refuses them)."""
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
+def keep_without_errors(*forms) -> None:
+    """Show what the user typed again without judging it yet (e.g. after "find" inside a half-filled form):
+    the forms stay bound to the posted data, but carry no errors."""
+    for form in forms:
+        if hasattr(form, "forms"):  # a formset
+            keep_without_errors(*form.forms)
+            form._errors, form._non_form_errors = [], form.error_class()
+        else:
+            form._errors = ErrorDict()
+            form.cleaned_data = {}
 
 
 def sort_param(request: HttpRequest, allowed: dict[str, str], default: str) -> tuple[str, str]:

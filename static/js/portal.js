@@ -4,12 +4,33 @@
   // Focus the error summary after a failed submit, so keyboard and screen-reader users hear it first.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
-  // "Apply to all": fill every empty per-person hours box with the default, as a visible convenience.
+  // "Apply to all": put the default hours in every per-person box (overwriting), as the button says.
   var fill = document.getElementById("fill-hours");
   if (fill) {
     fill.addEventListener("click", function () {
       var value = document.getElementById("id_default_hours").value;
       document.querySelectorAll("input[data-hours]").forEach(function (input) { input.value = value; });
+    });
+  }
+  // "Add another item": copy the formset's empty row, numbered, up to the formset's maximum. Without
+  // JavaScript the button stays hidden and the blank rows the server sends are enough.
+  var addItem = document.getElementById("add-item");
+  var rows = document.getElementById("item-rows");
+  var template = document.getElementById("item-template");
+  if (addItem && rows && template) {
+    var prefix = rows.getAttribute("data-prefix");
+    var max = parseInt(rows.getAttribute("data-max"), 10);
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    addItem.hidden = false;
+    addItem.addEventListener("click", function () {
+      var count = parseInt(total.value, 10);
+      if (count >= max) { addItem.disabled = true; return; }
+      var html = template.innerHTML.replace(/__prefix__/g, String(count));
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = String(count + 1);
+      var first = rows.lastElementChild.querySelector("select, input");
+      if (first) { first.focus(); }
+      if (count + 1 >= max) { addItem.disabled = true; }
     });
   }
   // Confirm before archiving.

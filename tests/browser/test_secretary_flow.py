@@ -108,3 +108,30 @@ def test_errors_are_announced_and_tied_to_their_fields(live_server, phone, tree)
     page.locator("#error-summary a", has_text="标题").click()
     assert page.evaluate("document.activeElement.id") == "id_title"
     assert Activity.objects.count() == 0
+
+
+def test_no_page_scrolls_sideways_on_a_phone_in_either_language(live_server, chromium_browser, records):
+    """Every list and form a secretary uses fits 360 px, in Chinese and in English (longer words)."""
+    paths = [
+        "/",
+        "/activities/",
+        "/activities/new/",
+        f"/activities/{records['activity'].pk}/",
+        "/beneficiaries/",
+        f"/beneficiaries/{records['beneficiary'].pk}/",
+        "/beneficiaries/pairings/",
+        "/members/",
+        "/dashboard/",
+    ]
+    for locale in ("zh-CN", "en-US"):
+        context = chromium_browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "secretary_a")
+        page.fill("#id_password", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            assert no_sideways_scroll(page), (locale, path)
+        context.close()
