@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install migrate messages lock clean
+.PHONY: run test lint typecheck pytest install migrate messages lock clean bench
 
 # A venv built from the pinned lock file; rebuilt when the lock changes.
 $(STAMP): requirements.lock
@@ -43,6 +43,14 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The dashboard benchmark: a generated organisation of BENCH_SIZE in its own SQLite file (or DATABASE_URL).
+BENCH_DB ?= sqlite:///$(CURDIR)/bench.sqlite3
+BENCH_SIZE ?= --branches 500 --activities 100000 --beneficiaries 10000
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py seed_demo --if-empty $(BENCH_SIZE)
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py bench_dashboard
 
 # Maintainer steps: refresh the Chinese catalogue after changing strings, and re-pin after editing pyproject.toml.
 messages: $(STAMP)

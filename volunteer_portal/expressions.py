@@ -20,3 +20,17 @@ class AddDays(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="(%(expressions)s)::date", arg_joiner=" + ", **extra_context)
+
+
+class MonthStart(Func):
+    """The first day of a date's month. Django's TruncMonth calls a Python function per row on SQLite; this is
+    SQLite's own date() and PostgreSQL's date_trunc, several times faster on large tables."""
+
+    output_field = DateField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="date(%(expressions)s, 'start of month')", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="date_trunc('month', %(expressions)s)::date", **extra_context)

@@ -8,9 +8,11 @@ import pytest
 from activities.models import Activity
 from beneficiaries.models import AssistanceItem, Visit
 
-from ..factories import TEST_PASSWORD, BeneficiaryFactory, MemberFactory
+from ..factories import TEST_PASSWORD, ActivityTypeFactory, BeneficiaryFactory, MemberFactory
 
 ACTIVITY_PAGE = re.compile(r".*/activities/\d+/$")
+# A transactional test empties every table when it ends, the rows that data migrations seed included, so each
+# test here creates the reference rows it uses (ActivityTypeFactory) instead of relying on the seed.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -19,6 +21,7 @@ def no_sideways_scroll(page) -> bool:
 
 
 def test_a_secretary_logs_an_activity_and_a_visit_on_a_phone(live_server, phone, tree, screenshot):
+    ActivityTypeFactory(name="走访慰问")
     wang = MemberFactory(branch=tree.branch_a, name="王芳")
     liu = MemberFactory(branch=tree.branch_a, name="刘洋")
     MemberFactory(branch=tree.branch_a, name="陈静")

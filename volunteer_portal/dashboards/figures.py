@@ -33,13 +33,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, StrIndex, Substr, TruncMonth
+from django.db.models.functions import Cast, Concat, StrIndex, Substr
 from django.utils import timezone
 
 from activities.models import Activity, Participation
 from beneficiaries.models import AssistanceItem, Beneficiary, DisabilityCategory, Pairing, Visit
 from beneficiaries.selectors import never_visited_q, pairings_with_status
 from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member
+from volunteer_portal.expressions import MonthStart
 
 ASSISTANCE_KINDS = [kind.value for kind in AssistanceItem.Kind]
 NODE_KEY = "*"
@@ -191,7 +192,7 @@ def rollup(
     in_period = Q(date__gte=start, date__lte=end)
     activities = Activity.objects.live().filter(in_period, branch__path__startswith=node.path)
     for branch_id, month, count, participations, hours in (
-        activities.annotate(month=TruncMonth("date"))
+        activities.annotate(month=MonthStart("date"))
         .values("branch_id", "month")
         .annotate(n=Count("id", distinct=True), p=Count("participations"), h=Sum("participations__hours"))
         .values_list("branch_id", "month", "n", "p", "h")
@@ -211,7 +212,7 @@ def rollup(
     visits = Visit.objects.live().filter(in_period, branch__path__startswith=node.path)
     sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
     for row in (
-        visits.annotate(month=TruncMonth("date"))
+        visits.annotate(month=MonthStart("date"))
         .values("branch_id", "month")
         .annotate(n=Count("id", distinct=True), **sums)
         .order_by()
@@ -293,5 +294,7 @@ def rollup(
 
 
 def _as_date(value) -> dt.date:
-    # TruncMonth of a DateField is a date on both databases; a datetime would mean a time zone shift crept in.
+    # MonthStart is a date on both databases; SQLite hands it back as text when the row is grouped.
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
     return value.date() if isinstance(value, dt.datetime) else value
