@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from activities.models import Activity, Campaign, Participation
@@ -23,15 +23,18 @@ def test_the_demo_tree(seeded):
         assert branch.path == expected
 
 
+def demo_user(username):
+    user = get_user_model().objects.get(username=username)
+    assert user.check_password("leifeng-demo") and user.is_active
+    return user
+
+
 def test_the_demo_logins(seeded):
-    admin = authenticate(username="admin", password="leifeng-demo")
-    assert admin is not None and admin.is_superuser
-    leader = authenticate(username="leader", password="leifeng-demo")
-    assert leader is not None
+    assert demo_user("admin").is_superuser
+    leader = demo_user("leader")
     assert RoleGrant.objects.get(user=leader).branch.parent is None
     for username, branch in [("secretary1", "康复中心支部"), ("secretary2", "办公室党支部")]:
-        user = authenticate(username=username, password="leifeng-demo")
-        assert user is not None
+        user = demo_user(username)
         grant = RoleGrant.objects.get(user=user)
         assert (grant.role, grant.branch.name) == (RoleGrant.Role.SECRETARY, branch)
 

@@ -28,3 +28,9 @@ def percent(value) -> str:
 @register.filter
 def index(sequence, position: int):
     return sequence[position]
+
+
+@register.filter
+def minutes(value) -> int:
+    """A timedelta as whole minutes (for the sign-in lockout page)."""
+    return int(value.total_seconds() // 60) if value else 0

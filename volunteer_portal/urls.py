@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.utils.translation import gettext_lazy as _
 
 from . import views
@@ -12,6 +14,8 @@ admin.site.index_title = _("Organisation, people and records")
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Pages without our <link rel="icon"> (the admin's) make browsers ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("volunteer_portal.accounts_urls")),
     path("dashboard/", include("volunteer_portal.dashboards.urls")),
     path("activities/", include("activities.urls")),

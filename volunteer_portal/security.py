@@ -1,0 +1,88 @@
+"""Account protection required of systems holding sensitive personal data (等保 level 2/3): password policy and
+session timeouts. Login-failure lockout is django-axes (settings.AXES_*); the security headers are
+Django's SecurityMiddleware and django-csp."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
+from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+LAST_SEEN = "last_seen"
+SIGNED_IN = "signed_in"
+# Writing the session on every request would cost a query each time; the idle clock moves in steps of this.
+TOUCH_EVERY_SECONDS = 60
+
+
+class CharacterClassesValidator:
+    """At least `min_classes` of: lower-case letters, upper-case letters, digits, other characters."""
+
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    @staticmethod
+    def classes(password: str) -> int:
+        return sum(
+            [
+                any(c.islower() for c in password),
+                any(c.isupper() for c in password),
+                any(c.isdigit() for c in password),
+                any(not c.isalnum() for c in password),
+            ]
+        )
+
+    def validate(self, password: str, user=None) -> None:
+        if self.classes(password) < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_character_classes")
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "Use at least %(count)d kind of character: lower-case, upper-case, digits, symbols.",
+            "Use at least %(count)d kinds of characters out of four: lower-case, upper-case, digits, symbols.",
+            self.min_classes,
+        ) % {"count": self.min_classes}
+
+
+@receiver(user_logged_in)
+def start_session_clocks(sender, request, user, **kwargs) -> None:
+    now = int(time.time())
+    request.session[SIGNED_IN] = now
+    request.session[LAST_SEEN] = now
+
+
+class SessionTimeoutMiddleware:
+    """Sign a user out after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after signing in
+    whatever they do; they land on the sign-in page with a message saying why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            last_seen = session.get(LAST_SEEN, now)
+            signed_in = session.get(SIGNED_IN, now)
+            if now - last_seen > settings.SESSION_IDLE_MINUTES * 60:
+                return self._sign_out(request, _("You were signed out after %(minutes)d minutes without activity.")
+                                      % {"minutes": settings.SESSION_IDLE_MINUTES})  # fmt: skip
+            if now - signed_in > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                return self._sign_out(request, _("You were signed out: a session lasts at most %(hours)d hours.")
+                                      % {"hours": settings.SESSION_ABSOLUTE_HOURS})  # fmt: skip
+            if now - last_seen >= TOUCH_EVERY_SECONDS or SIGNED_IN not in session:
+                session[LAST_SEEN] = now
+                session.setdefault(SIGNED_IN, now)
+        return self.get_response(request)
+
+    @staticmethod
+    def _sign_out(request, reason: str):
+        logout(request)
+        messages.info(request, reason)
+        return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
