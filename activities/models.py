@@ -111,6 +111,11 @@ class CampaignTarget(TimeStampedModel):
         blank=True,
         help_text=_("Only activities of this type count (blank: any type)."),
     )
+    hardship_only = models.BooleanField(
+        _("households in hardship only"),
+        default=False,
+        help_text=_("For visits and households: count only households with a hardship category (低保, 特困 ...)."),
+    )
     quantity = models.PositiveIntegerField(_("how many each"), default=1, validators=[MinValueValidator(1)])
 
     class Meta:

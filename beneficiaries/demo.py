@@ -253,7 +253,10 @@ class DemoBuilder:
         ]:
             user = User.objects.create_user(username, password=DEMO_PASSWORD, first_name=full_name)
             branch = root if code == root.code else Branch.objects.get(code=code)
-            RoleGrant.objects.create(user=user, branch=branch, role=role)
+            # The secretaries keep their roster, so they may see and export its numbers; the leader, an auditor
+            # of the whole organisation, sees them masked.
+            secretary = role == RoleGrant.Role.SECRETARY
+            RoleGrant.objects.create(user=user, branch=branch, role=role, may_reveal=secretary, may_export=secretary)
             member = Member.objects.filter(branch=branch, user__isnull=True).first()
             if member is not None:
                 member.user = user
@@ -331,7 +334,7 @@ class DemoBuilder:
             [
                 CampaignTarget(campaign=self.campaign, name="每个社区慰问1户困难残疾人家庭",
                                metric=CampaignTarget.Metric.HOUSEHOLDS, subject=CampaignTarget.Subject.BRANCH,
-                               branch_kind=Branch.Kind.COMMUNITY, quantity=1),
+                               branch_kind=Branch.Kind.COMMUNITY, hardship_only=True, quantity=1),
                 CampaignTarget(campaign=self.campaign, name="班子成员每人慰问1户",
                                metric=CampaignTarget.Metric.VISITS, subject=CampaignTarget.Subject.MEMBER,
                                leadership_only=True, quantity=1),

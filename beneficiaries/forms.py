@@ -1,11 +1,12 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.branches.models import RoleGrant
-from volunteer_portal.branches.selectors import branch_list, member_list
+from volunteer_portal.branches.selectors import branch_list, may_reveal, member_list
 from volunteer_portal.forms import DateInput
 from volunteer_portal.validators import validate_not_future
 
@@ -25,6 +26,8 @@ def _writable_members(user):
 
 
 class BeneficiaryForm(forms.ModelForm):
+    numbers_hidden = False
+
     class Meta:
         model = Beneficiary
         fields = [*BENEFICIARY_FIELDS, "needs"]
@@ -48,6 +51,22 @@ class BeneficiaryForm(forms.ModelForm):
         if not self.instance.pk:
             own = branches.filter(role_grants__user=user, role_grants__role=Role.SECRETARY).first()
             self.fields["branch"].initial = own.pk if own else None
+        elif not may_reveal(user, self.instance.branch):
+            # Editing someone whose full numbers this user may not see: the numbers are left out of the form
+            # (and so kept as they are) rather than shown.
+            del self.fields["id_number"], self.fields["certificate_number"]
+            self.numbers_hidden = True
+
+    def add_error(self, field, error):
+        # A model-level error about a number this form leaves out (a certificate that no longer agrees with a
+        # changed category, say) goes to the top of the form instead of failing on the missing field.
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            routed: dict[str, list] = {}
+            for name, errors in error.error_dict.items():
+                target = name if name in self.fields or name == NON_FIELD_ERRORS else NON_FIELD_ERRORS
+                routed.setdefault(target, []).extend(errors)
+            error = ValidationError(routed)
+        super().add_error(field, error)
 
 
 class VisitForm(forms.ModelForm):

@@ -97,7 +97,7 @@ def next_due() -> AddDays:
 def pairing_overdue_q(*, today: dt.date) -> Q:
     """Active pairings whose last contact is older than their interval, or that never had one and started
     longer ago than that (DESIGN.md, "overdue pairings"). Needs `pairings_with_status` annotations."""
-    return Q(next_due__lt=today, end_date__isnull=True, archived_at__isnull=True)
+    return Q(next_due__lt=today, end_date__isnull=True, archived_at__isnull=True, beneficiary__archived_at__isnull=True)
 
 
 def pairings_with_status(queryset: QuerySet[Pairing], *, today: dt.date | None = None) -> QuerySet[Pairing]:

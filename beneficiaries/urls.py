@@ -7,6 +7,7 @@ app_name = "beneficiaries"
 urlpatterns = [
     path("", views.beneficiary_list_view, name="beneficiary-list"),
     path("new/", views.beneficiary_create, name="beneficiary-create"),
+    path("export.xlsx", views.beneficiary_export, name="beneficiary-export"),
     path("<int:pk>/", views.beneficiary_detail, name="beneficiary-detail"),
     path("<int:pk>/edit/", views.beneficiary_edit, name="beneficiary-edit"),
     path("<int:pk>/archive/", views.beneficiary_archive, name="beneficiary-archive"),

@@ -1,14 +1,25 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.selectors import activity_get_for_user
-from volunteer_portal.branches.selectors import branch_list, has_write_scope, user_can_write
+from volunteer_portal.branches.access_log import log_access
+from volunteer_portal.branches.models import AccessLog
+from volunteer_portal.branches.selectors import (
+    branch_list,
+    has_write_scope,
+    may_export,
+    may_reveal,
+    scope_q,
+    user_can_write,
+)
 from volunteer_portal.web import (
     history_rows,
     keep_without_errors,
@@ -20,6 +31,7 @@ from volunteer_portal.web import (
 )
 
 from . import services
+from .exports import roster_workbook
 from .filters import BeneficiaryFilter
 from .forms import (
     ActivityVisitsForm,
@@ -76,14 +88,24 @@ def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
             "sort_choices": BENEFICIARY_SORT_LABELS,
             "can_write": has_write_scope(request.user),
             "filtered": any(request.GET.get(name) for name in filterset.form.fields),
+            "can_export": may_export(request.user),
+            "query": request.GET.urlencode(),
         },
     )
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The record; a POST (the "show full number" button) reveals the full numbers once, and is logged."""
     beneficiary = beneficiary_get_for_user(request.user, pk)
+    revealable = may_reveal(request.user, beneficiary.branch)
+    revealed = False
+    if request.method == "POST":
+        if not revealable:
+            raise PermissionDenied
+        log_access(request, AccessLog.Event.REVEAL, subject=f"{beneficiary.name} (#{beneficiary.pk})")
+        revealed = True
     visits = visit_list_for_beneficiary(beneficiary)
     totals = assistance_totals(beneficiary.visits.all())
     return render(
@@ -97,12 +119,31 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs": beneficiary.needs.all(),
             "history": history_rows(beneficiary),
             "can_write": not beneficiary.is_archived and user_can_write(request.user, beneficiary.branch),
+            "revealable": revealable,
+            "revealed": revealed,
         },
     )
 
 
+@login_required
+@require_GET
+def beneficiary_export(request: HttpRequest) -> HttpResponse:
+    """The roster as filtered, as Excel: only with an export grant, logged, numbers masked unless revealable."""
+    if not may_export(request.user):
+        raise PermissionDenied
+    base = beneficiary_list(user=request.user).filter(scope_q(request.user, via="branch", role="may_export"))
+    filterset = BeneficiaryFilter(request.GET, queryset=base, request=request)
+    queryset = (filterset.qs if filterset.is_valid() else base).order_by("branch__path", "name")
+    content, count = roster_workbook(queryset, request.user)
+    log_access(request, AccessLog.Event.EXPORT, subject=_("%(count)d beneficiaries") % {"count": count},
+               detail=request.GET.urlencode())  # fmt: skip
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="beneficiaries-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
 def _beneficiary_fields(form) -> dict:
-    return {name: form.cleaned_data[name] for name in BENEFICIARY_FIELDS}
+    return {name: form.cleaned_data[name] for name in BENEFICIARY_FIELDS if name in form.cleaned_data}
 
 
 @secretary_required

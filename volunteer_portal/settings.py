@@ -155,6 +155,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# The access log (sign-ins, reveals, exports) is kept at least six months (等保); prune_access_log removes older.
+ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", 365)
+if ACCESS_LOG_RETENTION_DAYS < 183:
+    raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be at least 183 (six months).")
+
 # Sessions: signed out after SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS after sign-in.
 SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", 30)
 SESSION_ABSOLUTE_HOURS = envint("SESSION_ABSOLUTE_HOURS", 12)

@@ -87,7 +87,9 @@ def test_the_district_by_hand(world):
     result = rollup(world.district, START, END)
     f = result.figures
     assert (f.activities, f.participations, f.participants, f.hours) == (4, 5, 2, Decimal("9.5"))
-    assert (f.march_activities, f.months_active, f.march_share) == (2, 3, 0.5)
+    assert (f.march_activities, f.months_active, f.march_share) == (2, 3, None)  # a half year has no March share
+    year = rollup(world.district, dt.date(2026, 1, 1), dt.date(2026, 12, 31)).figures
+    assert (year.activities, year.march_activities, year.march_share) == (5, 2, 0.4)  # A4 (July) joins
     assert (f.visits, f.households) == (3, 2)
     assert f.assistance == {
         "cash": Decimal("500"),

@@ -16,6 +16,7 @@ from ..factories import (
     BranchFactory,
     CampaignFactory,
     MemberFactory,
+    PairingFactory,
     ParticipationFactory,
     RoleGrantFactory,
     UserFactory,
@@ -225,3 +226,82 @@ def test_the_dashboard_query_count_is_the_same_for_3_and_30_branches(as_user, tr
         fill(BranchFactory(parent=tree.district, code=f"more{number}"))
     with django_assert_num_queries(len(small)):
         assert len(client.get(dashboard(tree.district)).context["rows"]) == 30
+
+
+# --- found in review -------------------------------------------------------------------------------------------
+
+
+def test_branches_without_a_value_rank_last_both_ways(as_user, tree):
+    member = MemberFactory(branch=tree.branch_a)
+    ParticipationFactory(activity=ActivityFactory(branch=tree.branch_a, date=dt.date(THIS_YEAR, 1, 5)), member=member)
+    client = as_user(tree.district_leader)  # branch_b has no members: no rate
+    for sort in ("rate", "rate:asc", "march", "march:asc"):
+        rows = client.get(dashboard(tree.district), {"sort": sort}).context["rows"]
+        assert rows[-1][0] == tree.branch_b, sort
+
+
+def test_the_picker_starts_on_this_year(as_user, tree):
+    form = as_user(tree.district_leader).get(dashboard(tree.district)).context["form"]
+    assert form["period"].value() == "year"
+
+
+def test_march_share_is_for_whole_years_only(as_user, tree):
+    ActivityFactory(branch=tree.branch_a, date=dt.date(THIS_YEAR, 3, 5))
+    client = as_user(tree.district_leader)
+    assert client.get(dashboard(tree.district)).context["figures"].march_share == 1.0
+    quarter = {"period": "custom", "start": f"{THIS_YEAR}-01-01", "end": f"{THIS_YEAR}-03-31"}
+    response = client.get(dashboard(tree.district), quarter)
+    assert response.context["figures"].march_share is None
+    assert "尚未常态化" not in response.content.decode()
+
+
+def test_a_custom_range_before_2000_is_refused(as_user, tree):
+    response = as_user(tree.district_leader).get(
+        dashboard(tree.district), {"period": "custom", "start": "0001-01-01", "end": "0005-12-31"}
+    )
+    assert response.context["form"].errors and response.context["period"].start.year == THIS_YEAR
+
+
+def test_archived_households_no_longer_count(as_user, tree):
+    from django.utils import timezone as tz
+
+    from volunteer_portal.dashboards.figures import rollup
+
+    household = BeneficiaryFactory(branch=tree.branch_a)
+    VisitFactory(beneficiary=household, date=dt.date(THIS_YEAR, 1, 5))
+    PairingFactory(member=MemberFactory(branch=tree.branch_a), beneficiary=household,
+                   start_date=dt.date(THIS_YEAR - 1, 1, 1))  # fmt: skip
+    before = rollup(tree.district, dt.date(THIS_YEAR, 1, 1), dt.date(THIS_YEAR, 12, 31)).figures
+    assert (before.households, before.overdue_pairings) == (1, 1)
+    household.archived_at = tz.now()
+    household.save()
+    after = rollup(tree.district, dt.date(THIS_YEAR, 1, 1), dt.date(THIS_YEAR, 12, 31)).figures
+    assert (after.households, after.visits, after.overdue_pairings) == (0, 0, 0)
+
+
+def test_targets_honour_the_activity_type_and_hardship(as_user, tree):
+    from activities.models import ActivityType
+
+    home = ActivityType.objects.get(name="志愿助残进家庭", parent=None)
+    repairs = ActivityType.objects.get(name="家政维修")
+    other = ActivityType.objects.get(name="其他")
+    campaign = CampaignFactory(branch=tree.root, start=dt.date(THIS_YEAR, 1, 1), end=dt.date(THIS_YEAR, 12, 31))
+    common = {"campaign": campaign, "subject": "branch", "branch_kind": "community"}
+    hours = CampaignTarget.objects.create(
+        name="进家庭服务3小时", metric="hours", activity_type=home, quantity=3, **common
+    )
+    poor = CampaignTarget.objects.create(name="慰问1户困难家庭", metric="households", hardship_only=True, **common)
+    member_a, member_b = MemberFactory(branch=tree.branch_a), MemberFactory(branch=tree.branch_b)
+    ParticipationFactory(activity=ActivityFactory(branch=tree.branch_a, type=repairs, date=dt.date(THIS_YEAR, 2, 1)),
+                         member=member_a, hours=Decimal("3"))  # fmt: skip
+    ParticipationFactory(activity=ActivityFactory(branch=tree.branch_b, type=other, date=dt.date(THIS_YEAR, 2, 1)),
+                         member=member_b, hours=Decimal("5"))  # fmt: skip
+    VisitFactory(
+        beneficiary=BeneficiaryFactory(branch=tree.branch_a, household_status="dibao"), date=dt.date(THIS_YEAR, 2, 2)
+    )
+    VisitFactory(
+        beneficiary=BeneficiaryFactory(branch=tree.branch_b, household_status="none"), date=dt.date(THIS_YEAR, 2, 2)
+    )
+    progress = {p.target.pk: p for p in as_user(tree.district_leader).get(dashboard(tree.district)).context["progress"]}
+    assert (progress[hours.pk].met, progress[hours.pk].missing) == (1, ["北塔社区"])
+    assert (progress[poor.pk].met, progress[poor.pk].missing) == (1, ["北塔社区"])

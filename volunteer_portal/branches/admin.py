@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from volunteer_portal.admin_base import RecordAdmin
 
 from . import services
-from .models import Branch, Member, RoleGrant
+from .models import AccessLog, Branch, Member, RoleGrant
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -62,8 +62,28 @@ class MemberAdmin(RecordAdmin):
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "role", "branch", "created_at"]
-    list_filter = ["role"]
+    list_display = ["user", "role", "branch", "may_reveal", "may_export", "created_at"]
+    list_filter = ["role", "may_reveal", "may_export"]
     search_fields = ["user__username", "branch__name"]
     autocomplete_fields = ["user", "branch"]
     list_select_related = ["user", "branch"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Append-only: administrators filter and read it; nobody adds, changes or deletes an entry."""
+
+    list_display = ["at", "event", "username", "address", "subject", "detail"]
+    list_filter = ["event", "at"]
+    search_fields = ["username", "subject", "detail", "address"]
+    date_hierarchy = "at"
+    list_per_page = 100
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -149,6 +149,17 @@ class RoleGrant(TimeStampedModel):
     )
     branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="role_grants")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Personal data (PIPL Arts. 28-32): full ID and certificate numbers are masked unless a grant allows them.
+    may_reveal = models.BooleanField(
+        _("may reveal full ID numbers"),
+        default=False,
+        help_text=_("In this subtree, may show a full ID or certificate number on request (each reveal is logged)."),
+    )
+    may_export = models.BooleanField(
+        _("may export personal data"),
+        default=False,
+        help_text=_("In this subtree, may download the beneficiary roster (each export is logged)."),
+    )
 
     history = HistoricalRecords()
 
@@ -163,3 +174,34 @@ class RoleGrant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.branch}"
+
+
+class AccessLog(models.Model):
+    """Append-only record of sign-ins and of every reveal and export of personal data (等保: kept at least six
+    months, ACCESS_LOG_RETENTION_DAYS). Nothing edits it; `prune_access_log` removes only what is past retention."""
+
+    class Event(models.TextChoices):
+        SIGN_IN = "sign_in", _("signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("sign-in failed")
+        SIGN_OUT = "sign_out", _("signed out")
+        REVEAL = "reveal", _("revealed a full ID number")
+        EXPORT = "export", _("exported personal data")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    subject = models.CharField(_("whose data"), max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"

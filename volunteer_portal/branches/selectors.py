@@ -13,14 +13,20 @@ from django.shortcuts import get_object_or_404
 from .models import PATH_SEPARATOR, Branch, Member, RoleGrant
 
 Role = RoleGrant.Role
+CAPABILITIES = ("may_reveal", "may_export")
 
 
 def _grant_paths(user, role: str | None) -> list[str]:
-    """The paths of the granted branches, minus those already covered by another grant. Cached per user object."""
+    """The paths of the granted branches, minus those already covered by another grant. Cached per user object.
+
+    `role` is a role ("secretary", "leader"), None for any grant, or a capability ("may_reveal", "may_export").
+    """
     cache = user.__dict__.setdefault("_scope_paths_cache", {})
     if role not in cache:
         grants = RoleGrant.objects.filter(user=user, branch__active=True)
-        if role is not None:
+        if role in CAPABILITIES:
+            grants = grants.filter(**{role: True})
+        elif role is not None:
             grants = grants.filter(role=role)
         paths = sorted(set(grants.values_list("branch__path", flat=True)))
         kept: list[str] = []
@@ -103,3 +109,14 @@ def scope_ancestor_ids(user) -> set[int]:
 def grant_paths(user, role: str | None = None) -> list[str]:
     """The paths at the top of the user's scope, in tree order (nested grants folded into their ancestor)."""
     return list(_grant_paths(user, role))
+
+
+def may_reveal(user, branch: Branch) -> bool:
+    """Whether the user may see full ID and certificate numbers of people this branch is responsible for."""
+    if user.is_superuser:
+        return True
+    return any(branch.path.startswith(path) for path in _grant_paths(user, "may_reveal"))
+
+
+def may_export(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or _grant_paths(user, "may_export")))

@@ -13,7 +13,7 @@ from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 
 from activities.models import Activity, CampaignTarget, Participation
-from beneficiaries.models import Visit, VisitVisitor
+from beneficiaries.models import Beneficiary, Visit, VisitVisitor
 from volunteer_portal.branches.models import Branch, Member
 
 from .figures import active_at
@@ -79,12 +79,14 @@ def _branch_measure(target: CampaignTarget):
     under = {"branch_id__in": Branch.objects.filter(path__startswith=OuterRef(OuterRef("path"))).values("pk")}
     if target.metric == Metric.ACTIVITIES:
         return _scalar(Activity.objects.live().filter(_period(target), _type_q(target), **under), _count())
-    if target.metric == Metric.VISITS:
-        return _scalar(Visit.objects.live().filter(_period(target), **under), _count())
-    if target.metric == Metric.HOUSEHOLDS:
-        return _scalar(Visit.objects.live().filter(_period(target), **under), _count("beneficiary_id", distinct=True))
+    if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
+        visits = _target_visits(target).filter(_period(target), **under)
+        if target.metric == Metric.VISITS:
+            return _scalar(visits, _count())
+        return _scalar(visits, _count("beneficiary_id", distinct=True))
     return _scalar(
         Participation.objects.filter(
+            _type_q(target, "activity__"),
             activity__archived_at__isnull=True,
             activity__date__gte=target.campaign.start,
             activity__date__lte=target.campaign.end,
@@ -94,12 +96,23 @@ def _branch_measure(target: CampaignTarget):
     )
 
 
+def _target_visits(target: CampaignTarget, prefix: str = ""):
+    """Visits that count for a visit or household target: live, to a live household, of the target's activity
+    type when it has one (a visit made during such an activity), to a household in hardship when asked."""
+    condition = Q(**{f"{prefix}archived_at__isnull": True, f"{prefix}beneficiary__archived_at__isnull": True})
+    if target.activity_type_id is not None:
+        condition &= _type_q(target, f"{prefix}activity__")
+    if target.hardship_only:
+        condition &= ~Q(**{f"{prefix}beneficiary__household_status": Beneficiary.HouseholdStatus.NONE})
+    model = VisitVisitor if prefix else Visit
+    return model.objects.filter(condition)
+
+
 def _member_measure(target: CampaignTarget):
     """The metric for each candidate member (OuterRef is the member)."""
     if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
-        links = VisitVisitor.objects.filter(
+        links = _target_visits(target, "visit__").filter(
             member=OuterRef("pk"),
-            visit__archived_at__isnull=True,
             visit__date__gte=target.campaign.start,
             visit__date__lte=target.campaign.end,
         )

@@ -63,6 +63,8 @@ class Figures:
     months: set[dt.date] = field(default_factory=set)
     overdue_pairings: int = 0
     never_visited: int = 0
+    # DESIGN.md defines the March share against the whole year: a shorter period has none.
+    whole_years: bool = True
 
     def add(self, other: "Figures") -> None:
         """Add another branch's additive figures (distinct counts are set separately, never added)."""
@@ -88,7 +90,9 @@ class Figures:
 
     @property
     def march_share(self) -> float | None:
-        return self.march_activities / self.activities if self.activities else None
+        if not self.whole_years or not self.activities:
+            return None
+        return self.march_activities / self.activities
 
     @property
     def assistance_total(self) -> Decimal:
@@ -209,7 +213,10 @@ def rollup(
         if month in monthly:
             monthly[month][0] += count
 
-    visits = Visit.objects.live().filter(in_period, branch__path__startswith=node.path)
+    # A visit to a household since archived no longer counts either: archived rows never count.
+    visits = Visit.objects.live().filter(
+        in_period, branch__path__startswith=node.path, beneficiary__archived_at__isnull=True
+    )
     sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
     for row in (
         visits.annotate(month=MonthStart("date"))
@@ -274,6 +281,9 @@ def rollup(
         child = child_of.get(branch_id)
         if child is not None:
             child_totals[child].add(figures)
+    whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
+    for figures in (totals, *child_totals.values()):
+        figures.whole_years = whole_years
     totals.participants = participants.get(NODE_KEY, 0)
     totals.households = households.get(NODE_KEY, 0)
     for branch in children:

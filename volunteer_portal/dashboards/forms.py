@@ -28,7 +28,7 @@ class PeriodForm(forms.Form):
         ("chosen_year", _("A chosen year")),
         ("custom", _("A custom range")),
     ]
-    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False, initial="year")
     year = forms.IntegerField(label=_("Year"), required=False, min_value=EARLIEST_YEAR)
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
@@ -38,6 +38,7 @@ class PeriodForm(forms.Form):
         self.today = today or timezone.localdate()
         self.fields["year"].max_value = self.today.year
         self.fields["year"].widget.attrs["max"] = self.today.year
+        self.fields["start"].widget.attrs["min"] = f"{EARLIEST_YEAR}-01-01"
 
     def clean(self):
         data = super().clean() or {}
@@ -53,6 +54,11 @@ class PeriodForm(forms.Form):
                 self.add_error("start", _("Enter the first day of the range."))
             if not end:
                 self.add_error("end", _("Enter the last day of the range."))
+            for name in ("start", "end"):
+                if data.get(name) and data[name].year < EARLIEST_YEAR:
+                    self.add_error(name, _("Choose a date from %(year)d on.") % {"year": EARLIEST_YEAR})
+                    data[name] = None
+            start, end = data.get("start"), data.get("end")
             if start and end:
                 if end < start:
                     self.add_error("end", _("The last day cannot be before the first day."))

@@ -80,7 +80,11 @@ def _sorted_children(result: Rollup, sort: str) -> list[tuple[Branch, Figures]]:
     getters = {name: getter for name, _label, getter in COLUMNS}
     if key in getters:
         getter = getters[key]
-        rows.sort(key=lambda row: (getter(row[1]) is None, getter(row[1]) or 0), reverse=direction != "asc")
+        # Branches without a value (a rate with no members, say) go last in either direction.
+        valued = [row for row in rows if getter(row[1]) is not None]
+        empty = [row for row in rows if getter(row[1]) is None]
+        valued.sort(key=lambda row: getter(row[1]), reverse=direction != "asc")
+        rows = valued + sorted(empty, key=lambda row: row[0].path)
     else:
         rows.sort(key=lambda row: row[0].path)
     return rows
