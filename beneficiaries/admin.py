@@ -8,11 +8,29 @@ from .models import (
     AssistanceItem,
     Beneficiary,
     BeneficiaryNeed,
+    Consent,
     Need,
     Pairing,
+    StatutoryBasis,
     Visit,
     VisitVisitor,
 )
+
+
+@admin.register(StatutoryBasis)
+class StatutoryBasisAdmin(admin.ModelAdmin):
+    list_display = ["name", "reference"]
+    search_fields = ["name", "reference"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(RecordAdmin):
+    list_display = ["beneficiary", "given_by", "guardian_name", "given_on", "withdrawn_on"]
+    list_filter = ["given_by", "given_on", "withdrawn_on"]
+    search_fields = ["beneficiary__name", "guardian_name"]
+    autocomplete_fields = ["beneficiary"]
+    readonly_fields = ["recorded_by"]
+    list_select_related = ["beneficiary"]
 
 
 @admin.register(Need)
@@ -54,7 +72,7 @@ class BeneficiaryAdmin(RecordAdmin):
     inlines = [BeneficiaryNeedInline]
     list_select_related = ["branch"]
     fieldsets = [
-        (None, {"fields": ["name", "gender", "birth_date", "branch", "household_status"]}),
+        (None, {"fields": ["name", "gender", "birth_date", "branch", "household_status", "statutory_basis"]}),
         (
             _("Disability"),
             {"fields": ["id_number", "certificate_number", "disability_category", "disability_grade"]},

@@ -30,6 +30,7 @@ from .models import (
     DisabilityGrade,
     Need,
     Pairing,
+    StatutoryBasis,
     Visit,
     VisitVisitor,
 )
@@ -272,6 +273,10 @@ class DemoBuilder:
         combos = [(c.value, g.value) for c in DisabilityCategory for g in DisabilityGrade]
         statuses = [s.value for s in Beneficiary.HouseholdStatus]
         need_ids = list(Need.objects.values_list("pk", flat=True))
+        # The demo keeps its (invented) people's data under the federation's certificate duty.
+        basis, _created = StatutoryBasis.objects.get_or_create(
+            name="残疾人证管理与残疾人服务", defaults={"reference": "《中华人民共和国残疾人保障法》"}
+        )
         start = dt.date(1940, 1, 1)
         end = self.today - dt.timedelta(days=365 * 6)
         made = 0
@@ -301,6 +306,7 @@ class DemoBuilder:
                         development_goals=self.rng.choice(DEVELOPMENT_GOALS),
                         employment_skills=self.rng.choice(EMPLOYMENT_SKILLS),
                         needs_detail=self.rng.choice(NEEDS_DETAIL),
+                        statutory_basis=basis,
                     )
                 )
             created = Beneficiary.objects.bulk_create(rows, batch_size=BATCH)

@@ -10,9 +10,9 @@ from volunteer_portal.branches.selectors import branch_list, may_reveal, member_
 from volunteer_portal.forms import DateInput
 from volunteer_portal.validators import validate_not_future
 
-from .models import AssistanceItem, Beneficiary, Need, Pairing, Visit
+from .models import AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
 from .selectors import beneficiary_list
-from .services import BENEFICIARY_FIELDS
+from .services import BENEFICIARY_FIELDS, NO_BASIS
 
 Role = RoleGrant.Role
 
@@ -43,11 +43,23 @@ class BeneficiaryForm(forms.ModelForm):
         }
         help_texts = {"birth_date": _("Leave empty to take it from the ID number.")}
 
+    consent_given_by = forms.ChoiceField(
+        label=_("Consent given by"), choices=[("", "---------"), *Consent.GivenBy.choices], required=False
+    )
+    consent_guardian_name = forms.CharField(label=_("Name of the consenting guardian"), required=False)
+    consent_given_on = forms.DateField(label=_("Consent given on"), required=False, widget=DateInput())
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["needs"].queryset = Need.objects.all()
+        self.fields["statutory_basis"].help_text = _(
+            "Or, instead of consent, the legal duty under which the data is kept (set up by an administrator)."
+        )
+        if self.instance.pk:  # consent is recorded on the beneficiary's page once the record exists
+            for name in ("consent_given_by", "consent_guardian_name", "consent_given_on"):
+                del self.fields[name]
         if not self.instance.pk:
             own = branches.filter(role_grants__user=user, role_grants__role=Role.SECRETARY).first()
             self.fields["branch"].initial = own.pk if own else None
@@ -56,6 +68,25 @@ class BeneficiaryForm(forms.ModelForm):
             # (and so kept as they are) rather than shown.
             del self.fields["id_number"], self.fields["certificate_number"]
             self.numbers_hidden = True
+
+    def consent(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("consent_given_by"):
+            return None
+        return {
+            "given_by": data["consent_given_by"],
+            "guardian_name": data.get("consent_guardian_name", ""),
+            "given_on": data.get("consent_given_on"),
+        }
+
+    def clean(self):
+        data = super().clean() or {}
+        if not self.instance.pk:
+            if data.get("consent_given_by") and not data.get("consent_given_on"):
+                self.add_error("consent_given_on", _("Enter the day the consent was given."))
+            if not data.get("consent_given_by") and not data.get("statutory_basis"):
+                self.add_error("consent_given_by", NO_BASIS)
+        return data
 
     def add_error(self, field, error):
         # A model-level error about a number this form leaves out (a certificate that no longer agrees with a
@@ -186,3 +217,10 @@ class PairingEndForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["end_date"].initial = timezone.localdate()
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["given_by", "guardian_name", "given_on", "scope"]
+        widgets = {"given_on": DateInput()}

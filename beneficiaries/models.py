@@ -4,6 +4,7 @@ This app refers to activities (a visit made during an activity, an activity that
 nothing in `activities` refers back, so the migrations have no cycle.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -71,6 +72,22 @@ class Need(TimeStampedModel):
         return self.name
 
 
+class StatutoryBasis(TimeStampedModel):
+    """A legal duty that allows keeping sensitive data without consent (PIPL Art. 13(3)), chosen by an
+    administrator, e.g. the certificate management the federation performs under the disability law."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    reference = models.CharField(_("legal reference"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("statutory basis")
+        verbose_name_plural = _("statutory bases")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Beneficiary(ArchivableModel):
     class Gender(models.TextChoices):
         MALE = "M", _("male")
@@ -113,6 +130,15 @@ class Beneficiary(ArchivableModel):
     needs_detail = models.TextField(_("needs in detail"), blank=True, help_text=_("各项需要清"))
     needs = models.ManyToManyField(
         Need, verbose_name=_("needs"), blank=True, related_name="beneficiaries", through="BeneficiaryNeed"
+    )
+    statutory_basis = models.ForeignKey(
+        StatutoryBasis,
+        verbose_name=_("statutory basis"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="beneficiaries",
+        help_text=_("Set when the data is kept under a legal duty rather than consent."),
     )
     served_by = models.ManyToManyField(
         Activity,
@@ -374,3 +400,61 @@ class VisitVisitor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} · {self.member_id}"
+
+
+CONSENT_GUARDIAN_AGE = 14  # PIPL Art. 31: under 14, a parent or guardian consents.
+
+
+class Consent(TimeStampedModel):
+    """Consent to keep and use a beneficiary's sensitive personal data (PIPL Arts. 29, 31)."""
+
+    class GivenBy(models.TextChoices):
+        PERSON = "person", _("the person")
+        GUARDIAN = "guardian", _("a guardian")
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="consents"
+    )
+    given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
+    guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
+    given_on = models.DateField(_("given on"), validators=[validate_not_future])
+    scope = models.CharField(
+        _("scope"),
+        max_length=200,
+        default="帮扶工作所需的身份、残疾及家庭信息",
+        help_text=_("What the consent covers."),
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True, validators=[validate_not_future])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} · {self.get_given_by_display()} · {self.given_on:%Y-%m-%d}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_on is None
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        birth = self.beneficiary.birth_date if self.beneficiary_id else None
+        if birth and self.given_on:
+            age = (
+                self.given_on.year - birth.year - ((self.given_on.month, self.given_on.day) < (birth.month, birth.day))
+            )
+            if age < CONSENT_GUARDIAN_AGE and self.given_by != self.GivenBy.GUARDIAN:
+                errors["given_by"] = [_("Under 14, consent is given by a parent or guardian.")]
+        if self.given_by == self.GivenBy.GUARDIAN and not self.guardian_name:
+            errors["guardian_name"] = [_("Enter the name of the guardian who consented.")]
+        if self.withdrawn_on and self.given_on and self.withdrawn_on < self.given_on:
+            errors["withdrawn_on"] = [_("Consent cannot be withdrawn before it was given.")]
+        if errors:
+            raise ValidationError(errors)

@@ -7,18 +7,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.models import ensure_not_archived, stamp_history_user
 from volunteer_portal.services import record_archive
 
-from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Need, Pairing, Visit
+from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
 
 BENEFICIARY_FIELDS = [
     "name", "gender", "id_number", "birth_date", "certificate_number", "disability_category",
     "disability_grade", "household_status", "branch", "address", "phone", "guardian_name", "guardian_phone",
-    "family_situation", "development_goals", "employment_skills", "needs_detail",
+    "family_situation", "development_goals", "employment_skills", "needs_detail", "statutory_basis",
 ]  # fmt: skip
 ITEM_FIELDS = ["kind", "description", "quantity", "value"]
 
@@ -28,13 +29,46 @@ def _save(record, actor, **save_kwargs) -> None:
     record.save(**save_kwargs)
 
 
+NO_BASIS = gettext_lazy(
+    "Record the person's (or guardian's) consent, or choose the legal duty under which the data is kept."
+)
+
+
 @transaction.atomic
-def beneficiary_create(*, actor, needs: Iterable[Need] = (), **fields) -> Beneficiary:
+def beneficiary_create(*, actor, needs: Iterable[Need] = (), consent: dict | None = None, **fields) -> Beneficiary:
+    """A new beneficiary. Sensitive data needs a recorded basis (PIPL): consent, or a statutory duty."""
+    if not consent and not fields.get("statutory_basis"):
+        raise ValidationError(NO_BASIS, code="no_basis")
     beneficiary = Beneficiary(**fields)
     beneficiary.full_clean()
     _save(beneficiary, actor)
     beneficiary.needs.set(needs)
+    if consent:
+        consent_record(actor=actor, beneficiary=beneficiary, **consent)
     return beneficiary
+
+
+@transaction.atomic
+def consent_record(
+    *, actor, beneficiary: Beneficiary, given_by: str, given_on, guardian_name: str = "", scope: str = ""
+) -> Consent:
+    consent = Consent(beneficiary=beneficiary, given_by=given_by, given_on=given_on, guardian_name=guardian_name,
+                      recorded_by=actor)  # fmt: skip
+    if scope:
+        consent.scope = scope
+    consent.full_clean()
+    _save(consent, actor)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor, consent: Consent, on) -> Consent:
+    if consent.withdrawn_on is not None:
+        raise ValidationError(_("This consent has already been withdrawn."), code="already_withdrawn")
+    consent.withdrawn_on = on
+    consent.full_clean()
+    _save(consent, actor)
+    return consent
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +14,7 @@ from volunteer_portal.branches.access_log import log_access
 from volunteer_portal.branches.models import AccessLog
 from volunteer_portal.branches.selectors import (
     branch_list,
+    get_in_scope,
     has_write_scope,
     may_export,
     may_reveal,
@@ -38,11 +39,12 @@ from .forms import (
     AssistanceItemFormSet,
     AssistanceItemInlineFormSet,
     BeneficiaryForm,
+    ConsentForm,
     PairingEndForm,
     PairingForm,
     VisitForm,
 )
-from .models import AssistanceItem
+from .models import AssistanceItem, Consent
 from .selectors import (
     assistance_totals,
     beneficiary_get_for_user,
@@ -121,6 +123,9 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_write": not beneficiary.is_archived and user_can_write(request.user, beneficiary.branch),
             "revealable": revealable,
             "revealed": revealed,
+            "consents": beneficiary.consents.all(),
+            "has_basis": beneficiary.statutory_basis_id is not None
+            or any(consent.active for consent in beneficiary.consents.all()),
         },
     )
 
@@ -154,7 +159,7 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         call=lambda: services.beneficiary_create(
-            actor=request.user, needs=form.cleaned_data["needs"], **_beneficiary_fields(form)
+            actor=request.user, needs=form.cleaned_data["needs"], consent=form.consent(), **_beneficiary_fields(form)
         ),
         success=_("The beneficiary was added."),
         done=lambda beneficiary: beneficiary,
@@ -195,6 +200,34 @@ def beneficiary_archive(request: HttpRequest, pk: int) -> HttpResponse:
         services.beneficiary_archive(actor=request.user, beneficiary=beneficiary)
         messages.success(request, _("The beneficiary was archived. Their history is kept."))
     return redirect(beneficiary)
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = beneficiary_get_for_user(request.user, pk, for_write=True)
+    form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    saved = save_on_post(
+        request,
+        form,
+        call=lambda: services.consent_record(actor=request.user, beneficiary=beneficiary, **form.cleaned_data),
+        success=_("The consent was recorded."),
+        done=beneficiary,
+    )
+    return saved or render(request, "beneficiaries/consent_form.html", {"form": form, "beneficiary": beneficiary})
+
+
+@secretary_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = get_in_scope(Consent.objects.select_related("beneficiary"), request.user, pk,
+                           via="beneficiary__branch", for_write=True)  # fmt: skip
+    try:
+        services.consent_withdraw(actor=request.user, consent=consent, on=timezone.localdate())
+        messages.success(request, _("The consent is recorded as withdrawn."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(consent.beneficiary)
 
 
 # --- visits ------------------------------------------------------------------------------------------------

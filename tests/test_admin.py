@@ -44,6 +44,12 @@ def some_data(tree):
     from volunteer_portal.branches.models import AccessLog
 
     AccessLog.objects.create(event=AccessLog.Event.SIGN_IN, username="root")
+    from beneficiaries.models import Consent, StatutoryBasis
+
+    StatutoryBasis.objects.create(name="残疾人证管理")
+    Consent.objects.create(
+        beneficiary=beneficiary, given_by="person", given_on=beneficiary.birth_date.replace(year=2026)
+    )
     return beneficiary
 
 
@@ -142,7 +148,13 @@ def test_records_users_entered_cannot_be_deleted_in_the_admin(admin_client_zh, s
     obj = model.objects.first()
     delete_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[obj.pk])
     response = admin_client_zh.post(delete_url, {"post": "yes"})
-    if model in (RoleGrant,) or model.__name__ in {"ActivityType", "Need", "CampaignTarget", "AccessLog"}:
+    if model in (RoleGrant,) or model.__name__ in {
+        "ActivityType",
+        "Need",
+        "CampaignTarget",
+        "AccessLog",
+        "StatutoryBasis",
+    }:
         return  # access rights and reference lists: deletable (and PROTECT stops it while they are in use)
     assert response.status_code == 403
     assert model.objects.filter(pk=obj.pk).exists()

@@ -45,6 +45,8 @@ def beneficiary_data(tree, **overrides):
         "employment_skills": "",
         "needs_detail": "",
         "needs": [Need.objects.get(name="辅助器具").pk],
+        "consent_given_by": "person",
+        "consent_given_on": "2026-01-05",
     }
     data.update(overrides)
     return data
