@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from volunteer_portal.branches.selectors import has_write_scope, user_can_write
-from volunteer_portal.web import history_rows, paginate, save_on_post, secretary_required, sort_param
+from volunteer_portal.web import (
+    ARCHIVED,
+    act_on_live_record,
+    history_rows,
+    paginate,
+    save_on_post,
+    secretary_required,
+    sort_param,
+)
 
 from . import services
 from .filters import ActivityFilter
@@ -102,7 +110,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = activity_get_for_user(request.user, pk, for_write=True)
     if activity.is_archived:
-        messages.error(request, _("This record is archived and can no longer be changed."))
+        messages.error(request, ARCHIVED)
         return redirect(activity)
     form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
     saved = save_on_post(
@@ -119,12 +127,12 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_archive(request: HttpRequest, pk: int) -> HttpResponse:
     activity = activity_get_for_user(request.user, pk, for_write=True)
-    if activity.is_archived:
-        messages.error(request, _("This record is archived and can no longer be changed."))
-    else:
-        services.activity_archive(actor=request.user, activity=activity)
-        messages.success(request, _("The activity was archived. It no longer counts in any figure."))
-    return redirect(activity)
+    return act_on_live_record(
+        request,
+        activity,
+        lambda: services.activity_archive(actor=request.user, activity=activity),
+        _("The activity was archived. It no longer counts in any figure."),
+    )
 
 
 @login_required

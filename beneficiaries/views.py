@@ -22,6 +22,8 @@ from volunteer_portal.branches.selectors import (
     user_can_write,
 )
 from volunteer_portal.web import (
+    ARCHIVED,
+    act_on_live_record,
     history_rows,
     keep_without_errors,
     paginate,
@@ -57,8 +59,6 @@ from .selectors import (
     visit_list_for_beneficiary,
 )
 from .services import BENEFICIARY_FIELDS
-
-ARCHIVED = gettext_lazy("This record is archived and can no longer be changed.")
 
 BENEFICIARY_SORTS = {"name": "name", "branch": "branch__path", "-last_visit": "-last_visit", "last_visit": "last_visit"}
 BENEFICIARY_SORT_LABELS = [
@@ -194,12 +194,12 @@ def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def beneficiary_archive(request: HttpRequest, pk: int) -> HttpResponse:
     beneficiary = beneficiary_get_for_user(request.user, pk, for_write=True)
-    if beneficiary.is_archived:
-        messages.error(request, ARCHIVED)
-    else:
-        services.beneficiary_archive(actor=request.user, beneficiary=beneficiary)
-        messages.success(request, _("The beneficiary was archived. Their history is kept."))
-    return redirect(beneficiary)
+    return act_on_live_record(
+        request,
+        beneficiary,
+        lambda: services.beneficiary_archive(actor=request.user, beneficiary=beneficiary),
+        _("The beneficiary was archived. Their history is kept."),
+    )
 
 
 @secretary_required
@@ -317,24 +317,21 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_archive(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_get_for_user(request.user, pk, for_write=True)
-    if visit.is_archived:
-        messages.error(request, ARCHIVED)
-    else:
-        services.visit_archive(actor=request.user, visit=visit)
-        messages.success(request, _("The visit was archived."))
-    return redirect(visit)
+    return act_on_live_record(
+        request, visit, lambda: services.visit_archive(actor=request.user, visit=visit), _("The visit was archived.")
+    )
 
 
 @secretary_required
 @require_POST
 def visit_close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_get_for_user(request.user, pk, for_write=True)
-    if visit.is_archived:
-        messages.error(request, ARCHIVED)
-    else:
-        services.visit_close_follow_up(actor=request.user, visit=visit)
-        messages.success(request, _("The follow-up is marked as done."))
-    return redirect(visit)
+    return act_on_live_record(
+        request,
+        visit,
+        lambda: services.visit_close_follow_up(actor=request.user, visit=visit),
+        _("The follow-up is marked as done."),
+    )
 
 
 @secretary_required

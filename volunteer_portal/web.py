@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from volunteer_portal.branches.selectors import has_write_scope
 
@@ -80,6 +81,19 @@ def save_on_post(
             return redirect(target)
     # The form's own error summary says what went wrong; no second message box.
     return None
+
+
+ARCHIVED = gettext_lazy("This record is archived and can no longer be changed.")
+
+
+def act_on_live_record(request: HttpRequest, record, action: Callable[[], object], success: str) -> HttpResponse:
+    """The POST-only actions on a record (archive, follow-up done): refused with a message once it is archived."""
+    if record.is_archived:
+        messages.error(request, ARCHIVED)
+    else:
+        action()
+        messages.success(request, success)
+    return redirect(record)
 
 
 def search_term(value: str | None, *, limit: int = 100) -> str:
