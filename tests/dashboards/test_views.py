@@ -305,3 +305,18 @@ def test_targets_honour_the_activity_type_and_hardship(as_user, tree):
     progress = {p.target.pk: p for p in as_user(tree.district_leader).get(dashboard(tree.district)).context["progress"]}
     assert (progress[hours.pk].met, progress[hours.pk].missing) == (1, ["北塔社区"])
     assert (progress[poor.pk].met, progress[poor.pk].missing) == (1, ["北塔社区"])
+
+
+def test_the_missing_list_says_how_many_more_and_excel_says_the_direction(as_user, tree, monkeypatch):
+    from volunteer_portal.dashboards import campaigns
+
+    monkeypatch.setattr(campaigns, "SHOW_MISSING", 1)
+    campaign = CampaignFactory(branch=tree.root, start=dt.date(THIS_YEAR, 1, 1), end=dt.date(THIS_YEAR, 12, 31))
+    CampaignTarget.objects.create(campaign=campaign, name="每个社区开展1次活动", metric="activities", subject="branch",
+                                  branch_kind="community", quantity=1)  # fmt: skip
+    client = as_user(tree.district_leader)
+    page = client.get(dashboard(tree.district)).content.decode()
+    assert "丽景社区" in page and "另有 1 个" in page
+    response = client.get(reverse("dashboards:dashboard-export", args=[tree.district.pk]), {"sort": "hours:asc"})
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[3][1] == "志愿服务时长（从小到大）"

@@ -31,6 +31,11 @@ class TargetProgress:
     missing: list[str] = field(default_factory=list)
 
     @property
+    def missing_more(self) -> int:
+        """How many are missing beyond the names listed."""
+        return self.total - self.met - len(self.missing)
+
+    @property
     def done(self) -> bool:
         return self.total > 0 and self.met == self.total
 

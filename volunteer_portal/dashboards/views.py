@@ -176,7 +176,12 @@ def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Branch"), node.name])
     sheet.append([_("Period"), f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})"])
-    sort_label = next((str(label) for key, label, _g in COLUMNS if sort.partition(":")[0] == key), _("tree order"))
+    sort_key, _sep, direction = sort.partition(":")
+    sort_label = next((str(label) for key, label, _g in COLUMNS if sort_key == key), None)
+    if sort_label is None:
+        sort_label = _("tree order")
+    else:
+        sort_label += _(" (smallest first)") if direction == "asc" else _(" (largest first)")
     sheet.append([_("Sorted by"), sort_label])
     sheet.append([_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     sheet.append([])
