@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.branches.models import RoleGrant
-from volunteer_portal.branches.selectors import branch_list, member_list
+from volunteer_portal.branches.selectors import branch_list, member_list, own_branch_id, writable_members
 from volunteer_portal.forms import DateInput, MultipleImageField
 from volunteer_portal.photos import validate_photo
 from volunteer_portal.validators import validate_hours
@@ -53,7 +53,7 @@ class ActivityForm(forms.ModelForm):
         self.fields["branch"].queryset = branches
         self.fields["type"].queryset = activity_type_choices()
         self.fields["campaign"].queryset = campaign_choices(user=user)
-        members = member_list(user=user, role=Role.SECRETARY).filter(active=True).order_by("branch__path", "name")
+        members = writable_members(user)
         if self.instance.pk:
             # People who have since left still show on the activities they took part in.
             members = members | member_list(user=user, role=Role.SECRETARY).filter(activities=self.instance)
@@ -62,8 +62,7 @@ class ActivityForm(forms.ModelForm):
         self.member_choices = list(members)
         if not self.instance.pk:
             self.fields["date"].initial = timezone.localdate()
-            own = branches.filter(role_grants__user=user, role_grants__role=Role.SECRETARY).first()
-            self.fields["branch"].initial = own.pk if own else None
+            self.fields["branch"].initial = own_branch_id(user)
         current_hours = {}
         if self.instance.pk:
             current_hours = dict(self.instance.participations.values_list("member_id", "hours"))

@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.branches.models import RoleGrant
-from volunteer_portal.branches.selectors import branch_list, may_reveal, member_list
+from volunteer_portal.branches.selectors import (
+    branch_list,
+    may_reveal,
+    member_list,
+    own_branch_id,
+    writable_members,
+)
 from volunteer_portal.forms import DateInput
 from volunteer_portal.validators import validate_not_future
 
@@ -19,10 +25,6 @@ Role = RoleGrant.Role
 
 def _writable_households(user):
     return beneficiary_list(user=user).filter(branch__in=branch_list(user=user, role=Role.SECRETARY)).order_by("name")
-
-
-def _writable_members(user):
-    return member_list(user=user, role=Role.SECRETARY).filter(active=True).order_by("branch__path", "name")
 
 
 class BeneficiaryForm(forms.ModelForm):
@@ -61,8 +63,7 @@ class BeneficiaryForm(forms.ModelForm):
             for name in ("consent_given_by", "consent_guardian_name", "consent_given_on"):
                 del self.fields[name]
         if not self.instance.pk:
-            own = branches.filter(role_grants__user=user, role_grants__role=Role.SECRETARY).first()
-            self.fields["branch"].initial = own.pk if own else None
+            self.fields["branch"].initial = own_branch_id(user)
         elif not may_reveal(user, self.instance.branch):
             # Editing someone whose full numbers this user may not see: the numbers are left out of the form
             # (and so kept as they are) rather than shown.
@@ -115,7 +116,7 @@ class VisitForm(forms.ModelForm):
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["branch"].help_text = _("The branch that made the visit.")
-        members = _writable_members(user)
+        members = writable_members(user)
         if self.instance.pk:
             members = (members | member_list(user=user).filter(visits=self.instance)).distinct()
         self.fields["visitors"].queryset = members
@@ -124,8 +125,7 @@ class VisitForm(forms.ModelForm):
             if branches.filter(pk=beneficiary.branch_id).exists():
                 self.fields["branch"].initial = beneficiary.branch_id
             else:
-                own = branches.filter(role_grants__user=user).first()
-                self.fields["branch"].initial = own.pk if own else None
+                self.fields["branch"].initial = own_branch_id(user)
 
 
 class AssistanceItemForm(forms.ModelForm):
@@ -177,7 +177,7 @@ class ActivityVisitsForm(forms.Form):
         # Households already recorded for this activity are not offered again: a double tap cannot count twice.
         households = _writable_households(user).exclude(served_in__activity=activity)
         self.fields["beneficiaries"].queryset = households
-        self.fields["visitors"].queryset = _writable_members(user)
+        self.fields["visitors"].queryset = writable_members(user)
         self.fields["date"].initial = activity.date
         self.fields["visitors"].initial = list(activity.participations.values_list("member_id", flat=True))
         self.search = search
@@ -201,7 +201,7 @@ class PairingForm(forms.ModelForm):
 
     def __init__(self, *args, user, initial_from=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = _writable_members(user)
+        self.fields["member"].queryset = writable_members(user)
         self.fields["beneficiary"].queryset = _writable_households(user)
         self.fields["start_date"].initial = timezone.localdate()
         # Opened from a beneficiary's or a member's page: that one is chosen already.

@@ -96,6 +96,8 @@ def test_archive_hides_the_activity_and_freezes_it(as_user, tree, visit_type, pe
     assert "要归档的活动" not in client.get(reverse("activities:activity-list")).content.decode()
     archived_list = client.get(reverse("activities:activity-list"), {"archived": "1"}).content.decode()
     assert "要归档的活动" in archived_list
+    assert '<input type="hidden" name="archived" value="1">' in archived_list  # filters stay on archived ones
+    assert 'name="archived"' not in client.get(reverse("activities:activity-list")).content.decode()
     # An edit of an archived record: a clear message, nothing saved.
     response = client.post(
         reverse("activities:activity-edit", args=[activity.pk]),

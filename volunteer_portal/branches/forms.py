@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import Member, RoleGrant
-from .selectors import branch_list
+from .selectors import branch_list, own_branch_id
 from .services import MEMBER_FIELDS
 
 
@@ -16,5 +16,4 @@ class MemberForm(forms.ModelForm):
         branches = branch_list(user=user, role=RoleGrant.Role.SECRETARY)
         self.fields["branch"].queryset = branches
         if not self.instance.pk:
-            own = branches.filter(role_grants__user=user, role_grants__role=RoleGrant.Role.SECRETARY).first()
-            self.fields["branch"].initial = own.pk if own else None
+            self.fields["branch"].initial = own_branch_id(user)

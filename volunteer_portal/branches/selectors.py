@@ -120,3 +120,14 @@ def may_reveal(user, branch: Branch) -> bool:
 
 def may_export(user) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or _grant_paths(user, "may_export")))
+
+
+def own_branch_id(user) -> int | None:
+    """The branch a secretary's forms start on: the top of their first secretary grant (no query: cached)."""
+    paths = _grant_paths(user, Role.SECRETARY) if user.is_authenticated else []
+    return int(paths[0].rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR)[-1]) if paths else None
+
+
+def writable_members(user) -> QuerySet[Member]:
+    """Members a secretary may record as taking part or visiting: active, in the write scope, in tree order."""
+    return member_list(user=user, role=Role.SECRETARY).filter(active=True).order_by("branch__path", "name")
