@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, RecordAdmin
+from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, ReadOnlyAdmin, RecordAdmin
 
 from .models import (
     ActivityBeneficiary,
@@ -11,6 +11,7 @@ from .models import (
     Consent,
     Need,
     Pairing,
+    RosterImport,
     StatutoryBasis,
     Visit,
     VisitVisitor,
@@ -136,3 +137,16 @@ class AssistanceItemAdmin(RecordAdmin):
     search_fields = ["description", "visit__beneficiary__name"]
     autocomplete_fields = ["visit"]
     list_select_related = ["visit", "visit__beneficiary"]
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ReadOnlyAdmin):
+    """Who imported which roster file, when, and what it wrote: read-only. The staged rows (personal data) are
+    not shown here; they are deleted once an import is written or discarded."""
+
+    list_display = ["file_name", "created_by", "created_at", "status", "total", "created_count", "updated_count",
+                    "unchanged_count"]  # fmt: skip
+    list_filter = ["status", "created_at"]
+    search_fields = ["file_name", "created_by__username"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"

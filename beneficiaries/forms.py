@@ -224,3 +224,12 @@ class ConsentForm(forms.ModelForm):
         model = Consent
         fields = ["given_by", "guardian_name", "given_on", "scope"]
         widgets = {"given_on": DateInput()}
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("The filled-in template, as .xlsx or .csv. Nothing is written until you confirm the preview."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        error_messages={"required": _("Choose the file to upload."), "empty": _("The file is empty.")},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "beneficiaries"
 
@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.beneficiary_list_view, name="beneficiary-list"),
     path("new/", views.beneficiary_create, name="beneficiary-create"),
     path("export.xlsx", views.beneficiary_export, name="beneficiary-export"),
+    path("import/", import_views.import_start, name="import-start"),
+    path("import/template.xlsx", import_views.import_template, name="import-template"),
+    path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("import/<int:pk>/check/", import_views.import_check, name="import-check"),
+    path("import/<int:pk>/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("import/<int:pk>/discard/", import_views.import_discard, name="import-discard"),
     path("<int:pk>/", views.beneficiary_detail, name="beneficiary-detail"),
     path("<int:pk>/edit/", views.beneficiary_edit, name="beneficiary-edit"),
     path("<int:pk>/archive/", views.beneficiary_archive, name="beneficiary-archive"),

@@ -65,3 +65,17 @@ class ArchivedFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(archived_at__isnull=False)
         return queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the portal writes itself (the access log, roster imports): administrators filter and read them;
+    nobody adds, changes or deletes one here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

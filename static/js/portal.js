@@ -33,6 +33,13 @@
       if (count + 1 >= max) { addItem.disabled = true; }
     });
   }
+  // A long-running submit (the roster import): say it is working, and stop a second press.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; button.textContent = form.getAttribute("data-busy"); }
+    });
+  });
   // Confirm before archiving.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from volunteer_portal.admin_base import RecordAdmin
+from volunteer_portal.admin_base import ReadOnlyAdmin, RecordAdmin
 
 from . import services
 from .models import AccessLog, Branch, Member, RoleGrant
@@ -70,7 +70,7 @@ class RoleGrantAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     """Append-only: administrators filter and read it; nobody adds, changes or deletes an entry."""
 
     list_display = ["at", "event", "username", "address", "subject", "detail"]
@@ -78,12 +78,3 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_fields = ["username", "subject", "detail", "address"]
     date_hierarchy = "at"
     list_per_page = 100
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
