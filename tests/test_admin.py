@@ -1,5 +1,7 @@
 """Every admin changelist and add page loads for a superuser, in Chinese, with ID numbers masked."""
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -20,7 +22,9 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 MODELS = [
-    model for model in admin.site._registry if model._meta.app_label in {"branches", "activities", "beneficiaries"}
+    model
+    for model in admin.site._registry
+    if model._meta.app_label in {"branches", "activities", "beneficiaries", "dashboards"}
 ]
 
 
@@ -47,6 +51,12 @@ def some_data(tree):
     from beneficiaries.models import RosterImport
 
     RosterImport.objects.create(created_by=tree.secretary_a, file_name="名册.xlsx", status="imported", total=3)
+    from volunteer_portal.dashboards.models import BranchReport, ReportEvent, ReportRequirement
+
+    ReportRequirement.objects.create(branch_kind="community", frequency="quarterly")
+    report = BranchReport.objects.create(branch=tree.branch_a, frequency="quarterly", period_start=dt.date(2026, 1, 1),
+                                         period_end=dt.date(2026, 3, 31))  # fmt: skip
+    ReportEvent.objects.create(report=report, action="created", actor=tree.secretary_a)
     from beneficiaries.models import Consent, StatutoryBasis
 
     StatutoryBasis.objects.create(name="残疾人证管理")
@@ -71,7 +81,9 @@ def test_changelist_and_add_pages_load(admin_client_zh, some_data, model):
     assert changelist.status_code == 200
     add = admin_client_zh.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
     # The access log is append-only and imports happen on the roster page: nobody adds either by hand here.
-    assert add.status_code == (403 if model.__name__ in {"AccessLog", "RosterImport"} else 200)
+    # Reports are written on the portal's pages, and there is one set of evaluation criteria.
+    read_only = {"AccessLog", "RosterImport", "BranchReport", "ReportEvent", "EvaluationCriteria"}
+    assert add.status_code == (403 if model.__name__ in read_only else 200)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
@@ -157,6 +169,8 @@ def test_records_users_entered_cannot_be_deleted_in_the_admin(admin_client_zh, s
         "CampaignTarget",
         "AccessLog",
         "StatutoryBasis",
+        "ReportRequirement",
+        "StarLevel",
     }:
         return  # access rights and reference lists: deletable (and PROTECT stops it while they are in use)
     assert response.status_code == 403

@@ -168,27 +168,9 @@ def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-def rollup(
-    node: Branch,
-    start: dt.date,
-    end: dt.date,
-    *,
-    branches: list[Branch] | None = None,
-    today: dt.date | None = None,
-) -> Rollup:
-    """Every figure of the node and of each of its children for the period [start, end] (both days included).
-
-    `branches` may pass in the subtree already read (any extra branches outside it are ignored).
-    """
-    today = today or timezone.localdate()
-    if branches is None:
-        branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
-    branches = [b for b in branches if b.path.startswith(node.path)]
-    children = [b for b in branches if b.parent_id == node.pk]
-    child_of: dict[int, int | None] = {}
-    for branch in branches:
-        rest = branch.path[len(node.path) :]
-        child_of[branch.pk] = int(rest.split(PATH_SEPARATOR)[0]) if rest else None
+def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
+    """The additive figures of each branch of the subtree on its own records (grouped by the database), the
+    month-by-month counts, and the period's activities and visits (for the distinct counts)."""
     per_branch: dict[int, Figures] = defaultdict(Figures)
     # Months still to come are left out of the trend (a zero there would read as "nothing was done").
     monthly: dict[dt.date, list[int]] = {month: [0, 0] for month in months_between(start, min(end, today))}
@@ -266,6 +248,39 @@ def rollup(
         .order_by()
     ):
         per_branch[branch_id].overdue_pairings += count
+
+    return per_branch, monthly, activities, visits
+
+
+def own_figures(node: Branch, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> dict[int, Figures]:
+    """Each branch's additive figures on its own records only (not its sub-branches'): what adds up without
+    counting anything twice when reports of a branch and of its sub-branches are summed."""
+    per_branch, *_ = _collect(node, start, end, today or timezone.localdate())
+    return dict(per_branch)
+
+
+def rollup(
+    node: Branch,
+    start: dt.date,
+    end: dt.date,
+    *,
+    branches: list[Branch] | None = None,
+    today: dt.date | None = None,
+) -> Rollup:
+    """Every figure of the node and of each of its children for the period [start, end] (both days included).
+
+    `branches` may pass in the subtree already read (any extra branches outside it are ignored).
+    """
+    today = today or timezone.localdate()
+    if branches is None:
+        branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+    branches = [b for b in branches if b.path.startswith(node.path)]
+    children = [b for b in branches if b.parent_id == node.pk]
+    child_of: dict[int, int | None] = {}
+    for branch in branches:
+        rest = branch.path[len(node.path) :]
+        child_of[branch.pk] = int(rest.split(PATH_SEPARATOR)[0]) if rest else None
+    per_branch, monthly, activities, visits = _collect(node, start, end, today)
 
     participants = _distinct_by_child_and_node(
         Participation.objects.filter(activity__in=activities), node, "activity__branch__path", "member_id"

@@ -20,6 +20,7 @@ from volunteer_portal.web import paginate
 from .campaigns import campaign_progress
 from .figures import Figures, Rollup, active_at, rollup
 from .forms import Period, PeriodForm
+from .reports import due_reports
 from .selectors import dashboard_node, dashboard_root_id
 
 TODO_ROWS = 5
@@ -53,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     overdue = pairing_list(user=user).filter(Q(is_overdue=True)).order_by(F("last_contact").asc(nulls_first=True))
     never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")
     follow_ups = open_follow_ups(user=user)
+    due = due_reports(user)
     return render(
         request,
         "dashboards/home.html",
@@ -65,6 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "follow_ups_count": follow_ups.count(),
             "latest_activities": activity_list(user=user).order_by("-date", "-pk")[:TODO_ROWS],
             "can_write": has_write_scope(user),
+            "due_reports": due[:TODO_ROWS],
+            "due_reports_count": len(due),
         },
     )
 

@@ -4,12 +4,15 @@ from django.db import connection
 from beneficiaries.demo import DEMO_PASSWORD, DemoBuilder
 from volunteer_portal.branches.models import Branch
 
+from ...demo import build_demo_reports
+
 
 class Command(BaseCommand):
     help = (
         "Build a demo organisation: a regional federation with its party branches, a district with streets and "
-        "communities, members, beneficiaries, a year of activities and visits, pairings and a campaign, and the "
-        f"logins admin, leader, secretary1 and secretary2 (password {DEMO_PASSWORD})."
+        "communities, members, beneficiaries, a year of activities and visits, pairings, a campaign, branch "
+        "reports in every state of their workflow, and the logins admin, leader, secretary1 and secretary2 "
+        f"(password {DEMO_PASSWORD})."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +47,7 @@ class Command(BaseCommand):
             progress=lambda message: self.stdout.write(f"  {message}"),
         )
         counts = builder.build()
+        counts.update(build_demo_reports())
         if connection.vendor == "postgresql":
             # Fresh statistics after a bulk load: without them the planner guesses tiny tables and a dashboard
             # query on 100,000 activities ran for minutes instead of a fraction of a second.

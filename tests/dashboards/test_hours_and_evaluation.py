@@ -1,0 +1,219 @@
+"""Volunteer hours and star levels, a member's service record, and the year-end evaluation on hand-built data."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from docx import Document
+from openpyxl import load_workbook
+
+from volunteer_portal.dashboards import hours
+from volunteer_portal.dashboards.evaluation import evaluate
+from volunteer_portal.dashboards.models import (
+    BranchReport,
+    EvaluationCriteria,
+    Frequency,
+    ReportRequirement,
+    StarLevel,
+)
+
+from ..factories import (
+    ActivityFactory,
+    BeneficiaryFactory,
+    BranchFactory,
+    MemberFactory,
+    PairingFactory,
+    ParticipationFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# --- star levels ---------------------------------------------------------------------------------------------
+
+
+def test_the_national_default_thresholds_are_seeded_for_the_administrator():
+    assert hours.thresholds() == [(1, 100), (2, 300), (3, 600), (4, 1000), (5, 1500)]
+    assert EvaluationCriteria.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("cumulative", "stars"),
+    [
+        ("0", 0), ("99.5", 0), ("100", 1), ("100.5", 1),
+        ("299.5", 1), ("300", 2), ("300.5", 2),
+        ("599.5", 2), ("600", 3), ("600.5", 3),
+        ("999.5", 3), ("1000", 4), ("1000.5", 4),
+        ("1499.5", 4), ("1500", 5), ("1500.5", 5), ("9999", 5),
+    ],
+)  # fmt: skip
+def test_star_levels_at_and_either_side_of_each_threshold(cumulative, stars):
+    assert hours.star_level(Decimal(cumulative)) == stars
+
+
+def test_thresholds_an_administrator_changes_are_the_ones_used():
+    StarLevel.objects.filter(stars=1).update(min_hours=50)
+    assert hours.star_level(Decimal("49.5")) == 0 and hours.star_level(Decimal("50")) == 1
+    assert hours.next_level(Decimal("50"), hours.thresholds()) == (2, Decimal("250"))
+
+
+# --- a member's record ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def volunteer(tree):
+    member = MemberFactory(branch=tree.branch_a, name="王芳")
+    for day, spent in [(dt.date(2025, 12, 1), "80"), (dt.date(2026, 3, 5), "15.5"), (dt.date(2026, 6, 1), "4.5")]:
+        # Hours per participation are at most 24: a long service is several participations.
+        for _ in range(int(Decimal(spent) // 20)):
+            ParticipationFactory(member=member, hours=Decimal("20"), activity=ActivityFactory(branch=tree.branch_a,
+                                 date=day, title=f"服务{day}"))  # fmt: skip
+        rest = Decimal(spent) % 20
+        if rest:
+            ParticipationFactory(member=member, hours=rest, activity=ActivityFactory(branch=tree.branch_a, date=day,
+                                 title=f"活动{day}"))  # fmt: skip
+    archived = ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 6, 2), archived_at=dt.datetime(2026, 6, 3,
+                               tzinfo=dt.UTC))  # fmt: skip
+    ParticipationFactory(member=member, activity=archived, hours=Decimal("10"))  # archived: never counts
+    return member
+
+
+def test_hours_for_a_range_and_cumulative_give_the_star(volunteer):
+    assert hours.hours_of(hours.service_rows(volunteer)) == Decimal("100.0")
+    this_year = hours.service_rows(volunteer, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert hours.hours_of(this_year) == Decimal("20.0") and this_year.count() == 2
+    assert hours.star_level(hours.hours_of(hours.service_rows(volunteer))) == 1
+
+
+def test_the_member_page_lists_activities_hours_and_stars(as_user, tree, volunteer, assert_flat_queries):
+    client = as_user(tree.secretary_a)
+    url = reverse("member-record", args=[volunteer.pk])
+    page = client.get(url, {"start": "2026-01-01", "end": "2026-12-31"}).content.decode()
+    assert "王芳" in page and "100.0" in page and "20.0" in page and "★" in page
+    assert "活动2026-03-05" in page and "服务2025-12-01" not in page
+    assert "再服务 200.0 小时可达 2 星" in page
+    bad = client.get(url, {"start": "2026-12-31", "end": "2026-01-01"})
+    assert bad.status_code == 200 and "结束日期不能早于开始日期" in bad.content.decode()
+    assert_flat_queries(
+        lambda: client.get(url),
+        lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a,
+                 date=dt.date(2026, 2, d))) for d in range(1, 9)],
+        budget=15,
+    )  # fmt: skip
+
+
+def test_the_service_record_reopens_in_word_with_the_issuer_and_date(as_user, tree, volunteer):
+    response = as_user(tree.secretary_a).get(
+        reverse("member-record-docx", args=[volunteer.pk]), {"start": "2026-01-01", "end": "2026-12-31"}
+    )
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "志愿服务记录证明" in text and "王芳" in text and "20.0 小时" in text
+    assert "累计志愿服务时长 100.0 小时" in text and "★" in text
+    assert "出具单位：丽景社区" in text and "出具日期：2026年" in text
+    rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
+    assert ["2026-03-05", "活动2026-03-05", "走访慰问", "丽景社区", "15.5"] in rows
+
+
+def test_another_branch_and_anonymous_users_cannot_open_a_record(as_user, tree, volunteer, client):
+    for name in ("member-record", "member-record-docx"):
+        url = reverse(name, args=[volunteer.pk])
+        assert as_user(tree.secretary_b).get(url).status_code == 404
+        client.logout()
+        assert client.get(url)["Location"].startswith("/accounts/login/")
+    assert as_user(tree.district_leader).get(reverse("member-record", args=[volunteer.pk])).status_code == 200
+
+
+# --- the year-end evaluation ---------------------------------------------------------------------------------
+
+YEAR, TODAY = 2025, dt.date(2026, 1, 20)
+
+
+@pytest.fixture
+def judged(tree):
+    """Five communities under the district, each failing one criterion but the first:
+    ok — active 6 months, everyone took part, 4 quarterly reports approved, no overdue pairing;
+    months — active in 5 months only; rate — one of two members never took part;
+    reports — the fourth quarter's report is not approved; overdue — one of its two pairings is overdue."""
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+    branch_a_b = {tree.branch_a.pk, tree.branch_b.pk}
+    from volunteer_portal.branches.models import Branch
+
+    Branch.objects.filter(pk__in=branch_a_b).update(active=False)  # keep the fixture's two out of the way
+    built = {}
+    for name in ("ok", "months", "rate", "reports", "overdue"):
+        branch = BranchFactory(name=name, kind="community", parent=tree.district)
+        member = MemberFactory(branch=branch)
+        months = 5 if name == "months" else 6
+        for month in range(1, months + 1):
+            ParticipationFactory(member=member, activity=ActivityFactory(branch=branch, date=dt.date(YEAR, month, 9)))
+        if name == "rate":
+            MemberFactory(branch=branch)
+        for quarter in range(4):
+            start = dt.date(YEAR, quarter * 3 + 1, 1)
+            end = dt.date(YEAR, quarter * 3 + 3, 30 if quarter in (1, 2) else 31)
+            status = "submitted" if name == "reports" and quarter == 3 else "approved"
+            BranchReport.objects.create(branch=branch, frequency="quarterly", period_start=start, period_end=end,
+                                        status=status)  # fmt: skip
+        household = BeneficiaryFactory(branch=branch)
+        kept = PairingFactory(member=member, beneficiary=household, start_date=dt.date(YEAR, 1, 1))
+        # Met recently (so not overdue, whether judged on TODAY or on the real today, as the page does).
+        VisitFactory(beneficiary=household, date=timezone.localdate() - dt.timedelta(days=5)).visitors.add(kept.member)
+        if name == "overdue":
+            PairingFactory(member=member, beneficiary=BeneficiaryFactory(branch=branch), start_date=dt.date(YEAR, 1, 1))
+        built[name] = branch
+    return built
+
+
+def test_the_evaluation_fails_each_criterion_once_with_its_reason(tree, judged):
+    results = {r.branch.name: r for r in evaluate(tree.district, YEAR, today=TODAY)}
+    assert results["ok"].eligible and results["ok"].reasons == []
+    failed = {name: [c.key for c in results[name].checks if not c.passed] for name in judged if name != "ok"}
+    assert failed == {"months": ["months"], "rate": ["rate"], "reports": ["reports"], "overdue": ["overdue"]}
+    assert results["months"].reasons == ["全年有 5 个月开展活动，须至少 6 个月"]
+    assert results["rate"].reasons == ["2 名成员中 1 人参与，须至少 90%"]
+    assert results["reports"].reasons == ["应交的 4 份报告中有 1 份未审核通过"]
+    assert results["overdue"].reasons == ["2 个进行中的结对有 1 个超期，最多允许 10%"]
+    # The district is judged on its whole subtree: the failures below it show there too.
+    assert not results["兴庆区残联"].eligible
+
+
+def test_the_thresholds_come_from_the_criteria_the_administrator_sets(tree, judged):
+    EvaluationCriteria.objects.update(min_months_active=5, min_participation_rate=50, max_overdue_share=50,
+                                      require_reports=False)  # fmt: skip
+    results = {r.branch.name: r for r in evaluate(tree.district, YEAR, today=TODAY)}
+    assert all(results[name].eligible for name in judged)
+    assert "reports" not in [c.key for c in results["ok"].checks]
+
+
+def test_the_evaluation_page_and_excel_export(as_user, tree, judged, assert_flat_queries):
+    client = as_user(tree.root_leader)
+    url = reverse("reports:evaluation-node", args=[tree.district.pk])
+    page = client.get(url, {"year": YEAR}).content.decode()
+    assert "个单位不能评先评优" in page and "全年有 5 个月开展活动" in page
+    response = client.get(reverse("reports:evaluation-xlsx", args=[tree.district.pk]), {"year": YEAR})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    by_name = {row[0]: row for row in rows if row and row[0] in judged}
+    assert by_name["ok"][-2] == "是" and by_name["months"][-2] == "否"
+    assert "全年有 5 个月开展活动" in by_name["months"][-1]
+    assert_flat_queries(
+        lambda: client.get(url, {"year": YEAR}),
+        lambda: [BranchFactory(parent=tree.district, kind="community") for _ in range(5)],
+        budget=20,
+    )
+
+
+def test_outsiders_cannot_open_an_evaluation_or_summary(as_user, tree, client):
+    for name in ("reports:evaluation-node", "reports:evaluation-xlsx", "reports:summary-node",
+                 "reports:summary-docx", "reports:summary-xlsx"):  # fmt: skip
+        url = reverse(name, args=[tree.district.pk])
+        assert as_user(tree.secretary_b).get(url).status_code == 404, url
+        client.logout()
+        assert client.get(url)["Location"].startswith("/accounts/login/"), url
+    for bad in ({"year": "1900"}, {"year": "abc"}, {"year": "2999"}):
+        response = as_user(tree.root_leader).get(reverse("reports:evaluation-node", args=[tree.root.pk]), bad)
+        assert response.status_code == 200

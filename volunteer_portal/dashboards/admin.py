@@ -1,0 +1,69 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from volunteer_portal.admin_base import ReadOnlyAdmin, RecordAdmin
+
+from .models import BranchReport, EvaluationCriteria, ReportEvent, ReportRequirement, StarLevel
+
+
+@admin.register(ReportRequirement)
+class ReportRequirementAdmin(SimpleHistoryAdmin):
+    """Which kinds of branch report how often: changed freely (the history keeps every version)."""
+
+    list_display = ["branch_kind", "frequency", "due_days", "active"]
+    list_filter = ["frequency", "branch_kind", "active"]
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    fields = ["at", "action", "actor", "comment"]
+    readonly_fields = ["at", "action", "actor", "comment"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BranchReport)
+class BranchReportAdmin(RecordAdmin):
+    """Reports are written and reviewed on the portal's pages, where the workflow's rules hold: read-only here."""
+
+    list_display = ["branch", "period_start", "period_end", "frequency", "status", "submitted_at"]
+    list_filter = ["status", "frequency", "period_start"]
+    search_fields = ["branch__name"]
+    list_select_related = ["branch"]
+    inlines = [ReportEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(ReadOnlyAdmin):
+    list_display = ["report", "action", "actor", "at", "comment"]
+    list_filter = ["action", "at"]
+    list_select_related = ["report", "report__branch", "actor"]
+
+
+@admin.register(StarLevel)
+class StarLevelAdmin(SimpleHistoryAdmin):
+    list_display = ["stars", "min_hours"]
+
+
+@admin.register(EvaluationCriteria)
+class EvaluationCriteriaAdmin(SimpleHistoryAdmin):
+    """One set of thresholds: it can be changed, not added to or deleted."""
+
+    list_display = ["__str__", "min_months_active", "min_participation_rate", "require_reports", "max_overdue_share"]
+
+    def has_add_permission(self, request) -> bool:
+        return not EvaluationCriteria.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,155 @@
+"""The year-end evaluation (评先评优): for every branch of a subtree, each criterion, its value, and whether the
+branch may be rated excellent — with the reasons when not.
+
+"凡是学雷锋活动开展不好的，单位处室不能评先，个人不得评优." Each branch is judged on its whole subtree for the
+year, with the figures of `figures.py`: months active, participation rate, its own required reports (all
+submitted and approved), and the share of its open pairings that are overdue today. The thresholds live in
+EvaluationCriteria, which an administrator edits.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from beneficiaries.models import Pairing
+from beneficiaries.selectors import pairings_with_status
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch
+
+from .figures import Figures, own_figures
+from .models import BranchReport, EvaluationCriteria, ReportRequirement
+from .reports import period_of
+
+CRITERIA = [
+    ("months", gettext_lazy("Months active")),
+    ("rate", gettext_lazy("Participation rate")),
+    ("reports", gettext_lazy("Reports submitted and approved")),
+    ("overdue", gettext_lazy("Overdue pairings")),
+]
+
+
+@dataclass
+class Check:
+    key: str
+    label: str
+    value: str
+    threshold: str
+    passed: bool
+    reason: str = ""
+
+
+@dataclass
+class BranchEvaluation:
+    branch: Branch
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [check.reason for check in self.checks if not check.passed]
+
+
+def _periods_in_year(frequency: str, year: int) -> list[tuple[dt.date, dt.date]]:
+    periods, day = [], dt.date(year, 1, 1)
+    while day.year == year:
+        start, end = period_of(frequency, day)
+        periods.append((start, end))
+        day = end + dt.timedelta(days=1)
+    return periods
+
+
+def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[BranchEvaluation]:
+    """Every active branch of the node's subtree, in tree order. A fixed number of queries whatever the size."""
+    today = today or timezone.localdate()
+    criteria = EvaluationCriteria.current()
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    branches = list(Branch.objects.filter(path__startswith=node.path, active=True).order_by("path"))
+    by_id = {branch.pk: branch for branch in Branch.objects.filter(path__startswith=node.path)}
+
+    # Figures of each branch's subtree: its own figures added to itself and every ancestor inside the node.
+    own = own_figures(node, start, end, today=today)
+    subtree: dict[int, Figures] = defaultdict(Figures)
+    open_pairings: dict[int, int] = defaultdict(int)
+    overdue: dict[int, int] = defaultdict(int)
+    pairings = Pairing.objects.live().filter(
+        member__branch__path__startswith=node.path, end_date__isnull=True, start_date__lte=today
+    )
+    open_counts = pairings.values("member__branch_id").annotate(n=Count("id")).values_list("member__branch_id", "n")
+    overdue_counts = (
+        pairings_with_status(pairings, today=today)
+        .filter(Q(is_overdue=True))
+        .values("member__branch_id")
+        .annotate(n=Count("id"))
+        .values_list("member__branch_id", "n")
+    )
+    own_open = dict(open_counts.order_by())
+    own_overdue = dict(overdue_counts.order_by())
+    for branch_id, branch in by_id.items():
+        ancestors = [int(part) for part in branch.path[len(node.path) :].split(PATH_SEPARATOR) if part]
+        for target in [node.pk, *ancestors]:
+            if branch_id in own:
+                subtree[target].add(own[branch_id])
+            open_pairings[target] += own_open.get(branch_id, 0)
+            overdue[target] += own_overdue.get(branch_id, 0)
+
+    # Reports each branch owes for the year (periods that have ended), and how many are approved.
+    requirements = list(ReportRequirement.objects.filter(active=True))
+    approved = set(
+        BranchReport.objects.filter(
+            branch__path__startswith=node.path, period_start__gte=start, period_end__lte=end,
+            status=BranchReport.Status.APPROVED,
+        ).values_list("branch_id", "period_start", "period_end")
+    )  # fmt: skip
+
+    results = []
+    for branch in branches:
+        figures = subtree[branch.pk]
+        evaluation = BranchEvaluation(branch)
+        months = figures.months_active
+        evaluation.checks.append(Check(
+            "months", str(CRITERIA[0][1]), str(months), f"≥ {criteria.min_months_active}",
+            months >= criteria.min_months_active,
+            _("active in %(months)d months of the year; %(needed)d needed")
+            % {"months": months, "needed": criteria.min_months_active},
+        ))  # fmt: skip
+        rate = figures.participation_rate
+        evaluation.checks.append(Check(
+            "rate", str(CRITERIA[1][1]), f"{rate * 100:.0f}%" if rate is not None else "—",
+            f"≥ {criteria.min_participation_rate}%",
+            rate is not None and rate * 100 >= criteria.min_participation_rate,
+            _("%(took)d of %(members)d members took part; %(needed)d%% needed")
+            % {"took": figures.participating_members, "members": figures.members,
+               "needed": criteria.min_participation_rate},
+        ))  # fmt: skip
+        owed = [
+            (branch.pk, period_start, period_end)
+            for requirement in requirements
+            if requirement.branch_kind == branch.kind
+            for period_start, period_end in _periods_in_year(requirement.frequency, year)
+            if period_end < today
+        ]
+        done = sum(1 for key in owed if key in approved)
+        if criteria.require_reports:
+            evaluation.checks.append(Check(
+                "reports", str(CRITERIA[2][1]), f"{done} / {len(owed)}" if owed else _("none required"),
+                _("all"), done == len(owed),
+                _("%(missing)d of %(owed)d required reports not approved") % {"missing": len(owed) - done,
+                                                                               "owed": len(owed)},
+            ))  # fmt: skip
+        pairs, late = open_pairings[branch.pk], overdue[branch.pk]
+        share = late / pairs if pairs else 0.0
+        evaluation.checks.append(Check(
+            "overdue", str(CRITERIA[3][1]), f"{late} / {pairs} ({share * 100:.0f}%)",
+            f"≤ {criteria.max_overdue_share}%", share * 100 <= criteria.max_overdue_share,
+            _("%(late)d of %(pairs)d open pairings are overdue; at most %(allowed)d%% allowed")
+            % {"late": late, "pairs": pairs, "allowed": criteria.max_overdue_share},
+        ))  # fmt: skip
+        results.append(evaluation)
+    return results

@@ -1,0 +1,366 @@
+"""Pages of branch reports, organisation summaries, the year-end evaluation and members' service records.
+
+Reports are read through the user's scope (404 outside it). Secretaries draft, edit and submit; leaders whose
+scope covers the branch approve or return; the services refuse anything else.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from activities.models import Activity
+from volunteer_portal.branches.models import Member, RoleGrant
+from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
+from volunteer_portal.web import apply_service, history_rows, paginate, secretary_required
+
+from . import documents, hours, reports
+from .evaluation import CRITERIA, evaluate
+from .forms import RangeForm, ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
+from .models import BranchReport, EvaluationCriteria, period_label
+from .selectors import dashboard_node, dashboard_root_id
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+Role = RoleGrant.Role
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _report(request: HttpRequest, pk: int) -> BranchReport:
+    return get_in_scope(BranchReport.objects.select_related("branch"), request.user, pk)
+
+
+# --- reports -------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    reports_in_scope = reports.report_list(request.user)
+    status = request.GET.get("status", "")
+    if status in BranchReport.Status.values:
+        reports_in_scope = reports_in_scope.filter(status=status)
+    writable = branch_list(user=request.user, role=Role.SECRETARY)
+    can_write = has_write_scope(request.user)
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "page": paginate(request, reports_in_scope),
+            "status": status,
+            "statuses": BranchReport.Status.choices,
+            "due": reports.due_reports(request.user) if can_write else [],
+            "start_form": ReportStartForm(branches=writable) if can_write else None,
+            "can_write": can_write,
+            "summary_root": dashboard_root_id(request.user),
+        },
+    )
+
+
+@secretary_required
+@require_POST
+def report_start(request: HttpRequest) -> HttpResponse:
+    form = ReportStartForm(request.POST, branches=branch_list(user=request.user, role=Role.SECRETARY))
+    if form.is_valid():
+        frequency, start = form.chosen()
+        try:
+            report = reports.report_create(
+                actor=request.user, branch=form.cleaned_data["branch"], frequency=frequency, start=start
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("reports:report-list")
+        return redirect("reports:report-edit", pk=report.pk) if report.editable else redirect(report)
+    messages.error(request, _("Choose the branch and the period of the report."))
+    return redirect("reports:report-list")
+
+
+def _activities(report: BranchReport):
+    return (
+        Activity.objects.live()
+        .filter(branch__path__startswith=report.branch.path, date__gte=report.period_start,
+                date__lte=report.period_end)
+        .select_related("type")
+        .order_by("-date", "-pk")
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    live = reports.live_figures(report.branch, report.period_start, report.period_end)
+    values = report.figures or live
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "figures": reports.figure_rows(values["total"]),
+            "by_type": values["by_type"],
+            "drift": reports.drift(report, live["total"]),
+            "typical": _activities(report).filter(pk__in=report.typical_activities.all()),
+            "events": report.events.select_related("actor"),
+            "can_edit": reports.may_edit(request.user, report),
+            "can_review": reports.may_review(request.user, report),
+            "review_form": ReviewForm(),
+            "ended": report.period_end < timezone.localdate(),
+            "history": history_rows(report),
+        },
+    )
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    if not reports.may_edit(request.user, report):
+        if report.editable:
+            raise PermissionDenied
+        messages.error(request, _("A submitted or approved report can no longer be changed."))
+        return redirect(report)
+    form = ReportForm(request.POST or None, instance=report, activities=_activities(report))
+    if request.method == "POST" and form.is_valid():
+        sections = {name: form.cleaned_data[name] for name in reports.NARRATIVE}
+        saved = apply_service(
+            request,
+            form,
+            lambda: reports.report_update(
+                actor=request.user, report=report, typical=form.cleaned_data["typical_activities"], **sections
+            ),
+        )
+        if saved is not None:
+            if "submit" in request.POST:
+                return report_submit(request, pk)
+            messages.success(request, _("The report was saved as a draft."))
+            return redirect(report)
+    live = reports.live_figures(report.branch, report.period_start, report.period_end)
+    return render(
+        request,
+        "reports/report_form.html",
+        {"form": form, "report": report, "figures": reports.figure_rows(live["total"]), "by_type": live["by_type"]},
+    )
+
+
+@secretary_required
+@require_POST
+def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    try:
+        reports.report_submit(actor=request.user, report=report)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The report was submitted; its figures are now frozen."))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    if not reports.may_review(request.user, report):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("decision") == "approve"
+    try:
+        reports.report_review(
+            actor=request.user, report=report, approve=approve, comment=form.cleaned_data.get("comment", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The report was approved.") if approve else _("The report was returned."))
+    return redirect(report)
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    report = _report(request, pk)
+    values = report.figures or reports.live_figures(report.branch, report.period_start, report.period_end)
+    name = f"report-{report.branch.code}-{report.period_start:%Y%m}"
+    if kind == "docx":
+        typical = list(_activities(report).filter(pk__in=report.typical_activities.all()))
+        return _download(documents.report_docx(report, values, typical), DOCX, f"{name}.docx")
+    rows = [[label, value] for _name, label, value in reports.figure_rows(values["total"])]
+    rows += [[]] + [[row["type"], row["count"], row["hours"]] for row in values["by_type"]]
+    content = documents.workbook(documents.report_title(report), [_("Figure"), _("Value")], rows,
+                                 note=str(report.get_status_display()))  # fmt: skip
+    return _download(content, XLSX, f"{name}.xlsx")
+
+
+# --- the organisation summary --------------------------------------------------------------------------------
+
+
+def _node(request: HttpRequest, pk: int | None):
+    pk = pk or dashboard_root_id(request.user)
+    if pk is None:
+        raise PermissionDenied
+    node, ancestors, _subtree = dashboard_node(request.user, pk)
+    return node, ancestors
+
+
+@login_required
+@require_GET
+def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    node, ancestors = _node(request, pk)
+    form = ReportPeriodForm(request.GET or None)
+    frequency, start = form.chosen()
+    result = reports.organisation_summary(node, frequency, start)
+    return render(
+        request,
+        "reports/summary.html",
+        {
+            "node": node,
+            "ancestors": ancestors,
+            "form": form,
+            "summary": result,
+            "label": period_label(frequency, start),
+            "counts": [(reports.STATES[state], count) for state, count in result.counts.items()],
+            "additive": [(name, reports.FIGURE_LABELS[name]) for name in reports.ADDITIVE],
+            "children": [
+                (child, [figures[name] for name in reports.ADDITIVE], done, owed)
+                for child, figures, done, owed in result.children
+            ],
+            "totals": [result.totals[name] for name in reports.ADDITIVE],
+            "drifted": [row for row in result.rows if row.drift],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    node, _ancestors = _node(request, pk)
+    frequency, start = ReportPeriodForm(request.GET or None).chosen()
+    result = reports.organisation_summary(node, frequency, start)
+    name = f"summary-{node.code}-{start:%Y%m}"
+    if kind == "docx":
+        return _download(documents.summary_docx(result), DOCX, f"{name}.docx")
+    header = [
+        _("Branch"),
+        _("Status"),
+        *[reports.FIGURE_LABELS[n] for n in reports.ADDITIVE],
+        _("Changed after submission"),
+    ]
+    rows = []
+    for row in result.rows:
+        own = row.report.figures["own"] if row.report and row.report.figures else {}
+        rows.append([row.branch.name, str(reports.STATES[row.state]), *[own.get(n) for n in reports.ADDITIVE],
+                     "；".join(f"{label} {then}→{now}" for label, then, now in row.drift)])  # fmt: skip
+    rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in reports.ADDITIVE], ""])
+    return _download(documents.workbook(documents.summary_title(result), header, rows), XLSX, f"{name}.xlsx")
+
+
+# --- the year-end evaluation ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def evaluation(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    node, ancestors = _node(request, pk)
+    form = YearForm(request.GET or None)
+    year = form.chosen()
+    results = evaluate(node, year)
+    return render(
+        request,
+        "reports/evaluation.html",
+        {
+            "node": node,
+            "ancestors": ancestors,
+            "form": form,
+            "year": year,
+            "results": results,
+            "criteria": EvaluationCriteria.current(),
+            "labels": [label for _key, label in CRITERIA],
+            "ineligible": sum(1 for r in results if not r.eligible),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def evaluation_download(request: HttpRequest, pk: int) -> HttpResponse:
+    node, _ancestors = _node(request, pk)
+    year = YearForm(request.GET or None).chosen()
+    results = evaluate(node, year)
+    header: list = [_("Branch")]
+    for _key, label in CRITERIA:
+        header += [label, _("Threshold")]
+    header += [_("May be rated excellent"), _("Reasons")]
+    rows = []
+    for result in results:
+        cells = [result.branch.name]
+        for check in result.checks:
+            cells += [check.value, check.threshold]
+        cells += ["" for _i in range(2 * (len(CRITERIA) - len(result.checks)))]
+        cells += [_("yes") if result.eligible else _("no"), "；".join(result.reasons)]
+        rows.append(cells)
+    title = _("%(node)s: year-end evaluation %(year)d") % {"node": node.name, "year": year}
+    return _download(documents.workbook(title, header, rows), XLSX, f"evaluation-{node.code}-{year}.xlsx")
+
+
+# --- a member's volunteer service record ---------------------------------------------------------------------
+
+
+def _member_record(request: HttpRequest, pk: int):
+    member = get_in_scope(Member.objects.select_related("branch"), request.user, pk)
+    form = RangeForm(request.GET or None)
+    start, end = form.chosen()
+    if start is None and end is None and not request.GET:
+        start, end = dt.date(timezone.localdate().year, 1, 1), timezone.localdate()
+    rows = hours.service_rows(member, start, end)
+    levels = hours.thresholds()
+    cumulative = hours.hours_of(hours.service_rows(member))
+    return member, form, start, end, rows, levels, cumulative
+
+
+@login_required
+@require_GET
+def member_record(request: HttpRequest, pk: int) -> HttpResponse:
+    member, form, start, end, rows, levels, cumulative = _member_record(request, pk)
+    stars = hours.star_level(cumulative, levels)
+    return render(
+        request,
+        "reports/member_record.html",
+        {
+            "member": member,
+            "form": form,
+            "start": start,
+            "end": end,
+            "page": paginate(request, rows),
+            "range_hours": hours.hours_of(rows),
+            "range_count": rows.count(),
+            "cumulative": cumulative,
+            "stars": stars,
+            "next": hours.next_level(cumulative, levels),
+            "levels": levels,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def member_record_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    member, _form, start, end, rows, levels, cumulative = _member_record(request, pk)
+    issuer = member.branch.name
+    content = documents.service_record_docx(
+        member, list(rows), hours.hours_of(rows), cumulative, hours.star_level(cumulative, levels), issuer, start, end
+    )
+    return _download(content, DOCX, f"service-record-{member.pk}.docx")

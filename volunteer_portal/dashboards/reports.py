@@ -1,0 +1,446 @@
+"""Branch reports (情况汇报): periods, the figures a report states and freezes, the workflow, what is due, and the
+organisation summary. Figures come from `figures.py`, so a report counts exactly as the dashboard does.
+
+Workflow: a secretary drafts (the draft is prefilled from the live records), edits and submits; submitting
+freezes the figures. A leader whose scope covers the branch approves the report or returns it with a comment;
+a returned report can be edited and submitted again. Nobody edits a submitted or approved report. Every
+transition is a ReportEvent (who, when, comment).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from activities.models import Activity
+from volunteer_portal.branches.models import Branch, RoleGrant
+from volunteer_portal.branches.selectors import branch_list, scope_q
+from volunteer_portal.models import stamp_history_user
+
+from .figures import ASSISTANCE_KINDS, Figures, own_figures, rollup
+from .models import BranchReport, Frequency, ReportEvent, ReportRequirement, TypicalActivity, period_label
+
+Role = RoleGrant.Role
+Status = BranchReport.Status
+LOOK_BACK_DAYS = 366  # how far back the home page looks for reports still due
+
+# The frozen figures, in the order reports show them.
+FIGURES = [
+    ("activities", pgettext_lazy("figure", "activities")),
+    ("participations", pgettext_lazy("figure", "participations")),
+    ("participants", pgettext_lazy("figure", "participants")),
+    ("hours", pgettext_lazy("figure", "volunteer hours")),
+    ("members", pgettext_lazy("figure", "members")),
+    ("participating_members", pgettext_lazy("figure", "members who took part")),
+    ("visits", pgettext_lazy("figure", "visits")),
+    ("households", pgettext_lazy("figure", "households reached")),
+    ("assistance_total", pgettext_lazy("figure", "assistance (yuan)")),
+    ("months_active", pgettext_lazy("figure", "months active")),
+    ("overdue_pairings", pgettext_lazy("figure", "overdue pairings")),
+    ("never_visited", pgettext_lazy("figure", "never visited")),
+]
+FIGURE_LABELS = dict(FIGURES)
+# What sums without counting twice when reports of a branch and of its sub-branches are added up.
+ADDITIVE = ["activities", "participations", "hours", "visits", "assistance_total"]
+
+
+# --- periods -------------------------------------------------------------------------------------------------
+
+
+def period_of(frequency: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of this frequency that holds the day."""
+    if frequency == Frequency.MONTHLY:
+        start = day.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    elif frequency == Frequency.QUARTERLY:
+        start = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        end = (start + dt.timedelta(days=93)).replace(day=1) - dt.timedelta(days=1)
+    else:
+        start, end = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    return start, end
+
+
+def period_number(frequency: str, year: int, number: int) -> tuple[dt.date, dt.date]:
+    """Month 1–12, quarter 1–4, or the year (number ignored)."""
+    if frequency == Frequency.MONTHLY:
+        return period_of(frequency, dt.date(year, number, 1))
+    if frequency == Frequency.QUARTERLY:
+        return period_of(frequency, dt.date(year, (number - 1) * 3 + 1, 1))
+    return period_of(frequency, dt.date(year, 1, 1))
+
+
+def ended_periods(frequency: str, since: dt.date, today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Periods of this frequency that have ended by today and end on or after `since`, oldest first."""
+    periods = []
+    start, end = period_of(frequency, since)
+    while end < today:
+        if end >= since:
+            periods.append((start, end))
+        start, end = period_of(frequency, end + dt.timedelta(days=1))
+    return periods
+
+
+# --- figures -------------------------------------------------------------------------------------------------
+
+
+def _plain(figures: Figures) -> dict:
+    values = {name: getattr(figures, name) for name, _label in FIGURES}
+    # Hours and yuan as text with fixed decimals: JSON keeps them exact, and both databases read alike.
+    values["assistance"] = {kind: f"{figures.assistance[kind]:.2f}" for kind in ASSISTANCE_KINDS}
+    values["hours"] = f"{Decimal(values['hours']):.1f}"
+    values["assistance_total"] = f"{Decimal(values['assistance_total']):.2f}"
+    return values
+
+
+def activities_by_type(branch: Branch, start: dt.date, end: dt.date) -> list[dict]:
+    """The period's activities of the branch's subtree grouped by type: [{type, count, hours}]."""
+    rows = (
+        Activity.objects.live()
+        .filter(branch__path__startswith=branch.path, date__gte=start, date__lte=end)
+        .values("type__name")
+        .annotate(n=Count("id", distinct=True), hours=Sum("participations__hours"))
+        .order_by("-n", "type__name")
+    )
+    return [{"type": row["type__name"], "count": row["n"], "hours": f"{row['hours'] or 0:.1f}"} for row in rows]
+
+
+def live_figures(branch: Branch, start: dt.date, end: dt.date) -> dict:
+    """What a report on this branch and period states today: its subtree's figures, the branch's own additive
+    figures (for summing reports up the tree) and the activities by type."""
+    subtree = rollup(branch, start, end).figures
+    own = _plain(own_figures(branch, start, end).get(branch.pk, Figures()))
+    return {
+        "total": _plain(subtree),
+        "own": {name: own[name] for name in ADDITIVE},
+        "by_type": activities_by_type(branch, start, end),
+    }
+
+
+def figure_rows(values: dict) -> list[tuple[str, str, object]]:
+    """(name, label, value) of a report's figures, for templates and documents."""
+    return [(name, str(label), values.get(name)) for name, label in FIGURES]
+
+
+# Compared for drift: what the records of the period alone decide. Overdue pairings and never-visited households
+# describe the day they are read, so they move with time and are not compared; distinct counts are not either
+# (the summary checks drift with sums, and a change of people shows in the participations and visits anyway).
+DRIFT = ["activities", "participations", "hours", "visits", "assistance_total", "members", "participating_members",
+         "months_active"]  # fmt: skip
+
+
+def drift(report: BranchReport, now: dict | None = None) -> list[tuple[str, object, object]]:
+    """Figures whose frozen value no longer matches the records (changed after submission): (label, then, now)."""
+    if not report.figures:
+        return []
+    if now is None:
+        now = live_figures(report.branch, report.period_start, report.period_end)["total"]
+    then = report.figures["total"]
+    return [
+        (str(FIGURE_LABELS[name]), then.get(name), now.get(name))
+        for name in DRIFT
+        if str(then.get(name)) != str(now.get(name))
+    ]
+
+
+def narrative_from(branch: Branch, label: str, values: dict) -> dict[str, str]:
+    """The draft's prefilled sections: the figures written into sentences, the activities by type."""
+    total = values["total"]
+    rate = f"{total['participating_members'] * 100 // total['members']}%" if total["members"] else _("(no members)")
+    situation = _(
+        "In %(period)s, %(branch)s held %(activities)s Lei Feng activities, with %(participations)s participations "
+        "by %(participants)s people and %(hours)s volunteer hours. %(participating)s of its %(members)s members "
+        "took part (%(rate)s). It made %(visits)s visits to %(households)s households and handed over assistance "
+        "worth %(assistance)s yuan; activities took place in %(months)s months."
+    ) % {
+        "period": label, "branch": branch.name, "activities": total["activities"],
+        "participations": total["participations"], "participants": total["participants"], "hours": total["hours"],
+        "participating": total["participating_members"], "members": total["members"], "rate": rate,
+        "visits": total["visits"], "households": total["households"], "assistance": total["assistance_total"],
+        "months": total["months_active"],
+    }  # fmt: skip
+    by_type = "；".join(_("%(type)s: %(count)s times, %(hours)s hours") % row for row in values["by_type"]) or _(
+        "No activities were recorded in this period."
+    )
+    problems = ""
+    if total["overdue_pairings"] or total["never_visited"]:
+        problems = _(
+            "%(overdue)s pairings are overdue for a visit and %(never)s households have never been visited."
+        ) % {"overdue": total["overdue_pairings"], "never": total["never_visited"]}
+    return {"basic_situation": situation, "practices": by_type, "problems": problems, "next_steps": ""}
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def report_list(user):
+    return (
+        BranchReport.objects.filter(scope_q(user, via="branch"))
+        .select_related("branch")
+        .order_by("-period_start", "branch__path")
+    )
+
+
+def may_edit(user, report: BranchReport) -> bool:
+    return report.editable and branch_list(user=user, role=Role.SECRETARY).filter(pk=report.branch_id).exists()
+
+
+def may_review(user, report: BranchReport) -> bool:
+    """A leader whose scope covers the branch, and not the person who submitted it."""
+    if report.status != Status.SUBMITTED or not user.is_authenticated:
+        return False
+    if not branch_list(user=user, role=Role.LEADER).filter(pk=report.branch_id).exists():
+        return False
+    return not report.events.filter(action=ReportEvent.Action.SUBMITTED, actor=user).exists()
+
+
+def required_kinds(frequency: str) -> set[str]:
+    return set(ReportRequirement.objects.filter(active=True, frequency=frequency).values_list("branch_kind", flat=True))
+
+
+@dataclass
+class DueReport:
+    branch: Branch
+    frequency: str
+    start: dt.date
+    end: dt.date
+    due_on: dt.date
+    state: str  # "due", "overdue", "draft", "returned"
+    report: BranchReport | None = None
+
+    @property
+    def label(self) -> str:
+        return period_label(self.frequency, self.start)
+
+    @property
+    def number(self) -> int:
+        """The month or quarter, as the period form takes it."""
+        if self.frequency == Frequency.MONTHLY:
+            return self.start.month
+        return (self.start.month - 1) // 3 + 1
+
+
+def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
+    """Reports the secretary still owes (periods ended in the last year) and reports returned to them."""
+    today = today or timezone.localdate()
+    requirements = list(ReportRequirement.objects.filter(active=True))
+    writable = branch_list(user=user, role=Role.SECRETARY)
+    owed: list[DueReport] = [
+        # A returned report is owed again, whether or not its period is still required.
+        DueReport(r.branch, r.frequency, r.period_start, r.period_end, r.period_end, "returned", r)
+        for r in BranchReport.objects.filter(branch__in=writable, status=Status.RETURNED).select_related("branch")
+    ]
+    branches = list(writable.filter(active=True, kind__in={r.branch_kind for r in requirements}))
+    since = today - dt.timedelta(days=LOOK_BACK_DAYS)
+    existing = {
+        (r.branch_id, r.period_start, r.period_end): r
+        for r in BranchReport.objects.filter(branch__in=branches, period_end__gte=since)
+    }
+    for requirement in requirements:
+        periods = ended_periods(requirement.frequency, since, today)
+        for branch in (b for b in branches if b.kind == requirement.branch_kind):
+            for start, end in periods:
+                report = existing.get((branch.pk, start, end))
+                if report is not None and report.status != Status.DRAFT:
+                    continue  # submitted, approved, or returned (listed above)
+                due_on = end + dt.timedelta(days=requirement.due_days)
+                state = "overdue" if today > due_on else "due"
+                owed.append(DueReport(branch, requirement.frequency, start, end, due_on, state, report))
+    order = {"returned": 0, "overdue": 1, "due": 2}
+    owed.sort(key=lambda d: (order[d.state], d.due_on, d.branch.path))
+    return owed
+
+
+# --- writing -------------------------------------------------------------------------------------------------
+
+
+def _event(report: BranchReport, actor, action: str, comment: str = "") -> None:
+    ReportEvent.objects.create(report=report, actor=actor, action=action, comment=comment)
+
+
+def _save(report: BranchReport, actor) -> None:
+    report.full_clean()
+    stamp_history_user(report, actor)
+    report.save()
+
+
+@transaction.atomic
+def report_create(*, actor, branch: Branch, frequency: str, start: dt.date) -> BranchReport:
+    """A draft for the branch and the period holding `start`, prefilled from the live records. A report that
+    exists already is returned as it is (a second tap opens the same draft)."""
+    if not branch_list(user=actor, role=Role.SECRETARY).filter(pk=branch.pk).exists():
+        raise PermissionDenied
+    start, end = period_of(frequency, start)
+    if start > timezone.localdate():
+        raise ValidationError(_("This period has not begun yet."), code="future")
+    report = BranchReport.objects.filter(branch=branch, period_start=start, period_end=end).first()
+    if report is not None:
+        return report
+    report = BranchReport(branch=branch, frequency=frequency, period_start=start, period_end=end)
+    for name, text in narrative_from(branch, report.period_label, live_figures(branch, start, end)).items():
+        setattr(report, name, text)
+    _save(report, actor)
+    _event(report, actor, ReportEvent.Action.CREATED)
+    return report
+
+
+NARRATIVE = ["basic_situation", "practices", "problems", "next_steps"]
+
+
+@transaction.atomic
+def report_update(*, actor, report: BranchReport, typical=None, **sections) -> BranchReport:
+    report = BranchReport.objects.select_for_update().get(pk=report.pk)
+    if not may_edit(actor, report):
+        raise ValidationError(_("A submitted or approved report can no longer be changed."), code="locked")
+    for name in NARRATIVE:
+        if name in sections:
+            setattr(report, name, sections[name])
+    _save(report, actor)
+    if typical is not None:
+        chosen = {activity.pk for activity in typical}
+        TypicalActivity.objects.filter(report=report).exclude(activity_id__in=chosen).delete()
+        have = set(TypicalActivity.objects.filter(report=report).values_list("activity_id", flat=True))
+        TypicalActivity.objects.bulk_create(
+            [TypicalActivity(report=report, activity_id=pk) for pk in sorted(chosen - have)]
+        )
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor, report: BranchReport) -> BranchReport:
+    report = BranchReport.objects.select_for_update().get(pk=report.pk)
+    if not may_edit(actor, report):
+        raise ValidationError(_("Only a draft or a returned report can be submitted."), code="locked")
+    if report.period_end >= timezone.localdate():
+        raise ValidationError(_("The period has not ended yet: submit the report once it has."), code="open")
+    if not report.basic_situation.strip():
+        raise ValidationError(_("Write the 基本情况 section before submitting."), code="empty")
+    report.figures = live_figures(report.branch, report.period_start, report.period_end)
+    report.status, report.submitted_at = Status.SUBMITTED, timezone.now()
+    _save(report, actor)
+    _event(report, actor, ReportEvent.Action.SUBMITTED)
+    return report
+
+
+@transaction.atomic
+def report_review(*, actor, report: BranchReport, approve: bool, comment: str = "") -> BranchReport:
+    report = BranchReport.objects.select_for_update().get(pk=report.pk)
+    if not may_review(actor, report):
+        raise PermissionDenied
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say what should be changed: the branch sees this comment.")})
+    report.status = Status.APPROVED if approve else Status.RETURNED
+    _save(report, actor)
+    _event(report, actor, ReportEvent.Action.APPROVED if approve else ReportEvent.Action.RETURNED, comment)
+    return report
+
+
+# --- the organisation summary --------------------------------------------------------------------------------
+
+
+STATES = {
+    "missing": gettext_lazy("not submitted"),
+    "draft": gettext_lazy("draft, not submitted"),
+    "submitted": gettext_lazy("awaiting review"),
+    "returned": gettext_lazy("returned"),
+    "approved": gettext_lazy("approved"),
+}
+
+
+@dataclass
+class SummaryRow:
+    branch: Branch
+    report: BranchReport | None
+    state: str  # "missing", "draft", "submitted", "returned", "approved"
+    drift: list = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(STATES[self.state])
+
+
+@dataclass
+class Summary:
+    node: Branch
+    frequency: str
+    start: dt.date
+    end: dt.date
+    rows: list[SummaryRow]
+    children: list[tuple[Branch, dict, int, int]]  # (child, summed frozen figures, reports in, reports required)
+    totals: dict
+    counts: dict[str, int]
+
+
+def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_drift: bool = True) -> Summary:
+    """For every branch of the subtree that must report in this period: its report's state; the frozen figures
+    of the submitted reports summed up the tree (each branch's own records, so nothing counts twice); and every
+    submitted report whose figures no longer match the records, with the difference."""
+    start, end = period_of(frequency, start)
+    kinds = required_kinds(frequency)
+    branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+    reports = {
+        r.branch_id: r
+        for r in BranchReport.objects.filter(
+            branch__path__startswith=node.path, period_start=start, period_end=end
+        ).select_related("branch")
+    }
+    required = [b for b in branches if b.active and b.kind in kinds]
+    live_now = {}
+    if with_drift:
+        frozen = [r for r in reports.values() if r.figures]
+        live_now = _live_totals(node, [r.branch for r in frozen], start, end)
+    rows = []
+    for branch in sorted({*required, *(r.branch for r in reports.values())}, key=lambda b: b.path):
+        report = reports.get(branch.pk)
+        state = report.status if report else "missing"
+        row = SummaryRow(branch, report, state)
+        if report is not None and report.figures and branch.pk in live_now:
+            row.drift = drift(report, live_now[branch.pk])
+        rows.append(row)
+    counts = dict.fromkeys(STATES, 0)
+    for row in rows:
+        counts[row.state] += 1
+
+    def summed(prefix: str) -> dict:
+        values = dict.fromkeys(ADDITIVE, Decimal("0"))
+        for report in reports.values():
+            counted = report.status in (Status.SUBMITTED, Status.APPROVED)
+            if report.figures and counted and report.branch.path.startswith(prefix):
+                for name in ADDITIVE:
+                    values[name] += Decimal(str(report.figures["own"][name]))
+        values["hours"] = values["hours"].quantize(Decimal("0.1"))
+        values["assistance_total"] = values["assistance_total"].quantize(Decimal("0.01"))
+        return values
+
+    children = []
+    for child in (b for b in branches if b.parent_id == node.pk):
+        inside = [row for row in rows if row.branch.path.startswith(child.path)]
+        submitted = sum(1 for row in inside if row.state in ("submitted", "approved"))
+        children.append((child, summed(child.path), submitted, len(inside)))
+    return Summary(node, frequency, start, end, rows, children, summed(node.path), counts)
+
+
+def _live_totals(node: Branch, branches: list[Branch], start: dt.date, end: dt.date) -> dict[int, dict]:
+    """Today's figures of each of these branches' subtrees, for the drift check: the branches' own figures read
+    once for the whole node (a fixed number of queries), then summed along the tree in Python."""
+    own = own_figures(node, start, end)
+    paths = dict(Branch.objects.filter(path__startswith=node.path).values_list("pk", "path"))
+    totals = {}
+    for branch in branches:
+        figures = Figures()
+        for branch_id, values in own.items():
+            if paths.get(branch_id, "").startswith(branch.path):
+                figures.add(values)
+        totals[branch.pk] = _plain(figures)
+    return totals
+
+
+def summary_q(frequency: str, start: dt.date) -> Q:
+    start, end = period_of(frequency, start)
+    return Q(period_start=start, period_end=end)
