@@ -83,7 +83,8 @@ class BeneficiaryForm(forms.ModelForm):
     def clean(self):
         data = super().clean() or {}
         if not self.instance.pk:
-            if data.get("consent_given_by") and not data.get("consent_given_on"):
+            consent_date_invalid = "consent_given_on" in self.errors  # already said: not a date
+            if data.get("consent_given_by") and not data.get("consent_given_on") and not consent_date_invalid:
                 self.add_error("consent_given_on", _("Enter the day the consent was given."))
             if not data.get("consent_given_by") and not data.get("statutory_basis"):
                 self.add_error("consent_given_by", NO_BASIS)

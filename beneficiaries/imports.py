@@ -13,22 +13,33 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, F, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from volunteer_portal.branches.models import RoleGrant
-from volunteer_portal.branches.selectors import branch_list, own_branch_id
+from volunteer_portal.branches.selectors import branch_list, grant_paths, own_branch_id
 from volunteer_portal.validators import normalize_id_number
 
 from .forms import BeneficiaryForm
-from .models import Beneficiary, BeneficiaryNeed, Consent, Need, RosterImport, RosterImportRow, StatutoryBasis
+from .models import (
+    Beneficiary,
+    BeneficiaryNeed,
+    Consent,
+    Need,
+    RosterImport,
+    RosterImportRow,
+    StatutoryBasis,
+    mask_id_number,
+)
 from .services import BENEFICIARY_FIELDS
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 500  # rows checked per request: about a second, so the progress bar moves
+MAX_BLANK_ROWS = 1000
+MAX_CELL = 5000  # characters: longer than any field the form takes, so a longer cell is a mistake
 
 # The template's columns, in order. Headers are the beneficiary form's own labels, in Chinese.
 COLUMNS = [
@@ -113,10 +124,9 @@ def template_workbook(user) -> bytes:
                 cell.fill = required_fill
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = max(12, len(names[name]) * 2 + 4)
-            if name in NUMBER_COLUMNS:
+            if name in NUMBER_COLUMNS:  # the column's own format: cells typed into it stay text
                 sheet.column_dimensions[letter].width = 24
-                for row in range(2, 2002):
-                    sheet.cell(row=row, column=index).number_format = "@"
+                sheet.column_dimensions[letter].number_format = "@"
             if name in CHOICE_COLUMNS:
                 validation = DataValidation(
                     type="list", formula1='"' + ",".join(choice_labels(name)) + '"', allow_blank=True
@@ -181,14 +191,36 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_rows(upload) -> Iterator[tuple]:
+    """The first sheet's rows, as wide as its header row. Merged cells are refused (only their first cell holds
+    the value, so the others would read as empty), and so is a sheet that cannot be read to the end."""
     from openpyxl import load_workbook
 
+    unreadable = _("This file could not be read as an Excel workbook (.xlsx).")
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+            merged = b"<mergeCell " in xml.read()
     except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
-        raise ImportFileError(_("This file could not be read as an Excel workbook (.xlsx).")) from error
+        raise ImportFileError(unreadable) from error
+    if merged:
+        workbook.close()
+        raise ImportFileError(_("The sheet has merged cells: unmerge them and fill in every cell, then upload again."))
     try:
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        width = max((i + 1 for i, value in enumerate(header) if _cell_text(value)), default=0)
+        yield header[:width]
+        blank = 0
+        # A stray cell far down the sheet makes it report a million rows: stop after a long run of empty ones.
+        for values in sheet.iter_rows(min_row=2, max_col=max(width, 1), values_only=True):
+            blank = blank + 1 if not any(_cell_text(value) for value in values) else 0
+            if blank > MAX_BLANK_ROWS:
+                break
+            yield values
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise ImportFileError(unreadable) from error
     finally:
         workbook.close()
 
@@ -203,7 +235,14 @@ def _csv_rows(upload) -> Iterator[tuple]:
             continue
     else:
         raise ImportFileError(_("This CSV file is in an encoding that could not be read: save it as UTF-8."))
-    yield from (tuple(row) for row in csv.reader(io.StringIO(text.replace("\x00", ""))))
+    reader = csv.reader(io.StringIO(text.replace("\x00", "")))
+    try:
+        yield from (tuple(row) for row in reader)
+    except csv.Error as error:
+        raise ImportFileError(
+            _("Line %(line)d of the CSV file could not be read (a cell too long, or a stray quote mark).")
+            % {"line": reader.line_num}
+        ) from error
 
 
 @dataclass
@@ -231,6 +270,12 @@ def parse_file(upload) -> ParsedFile:
         for number, values in enumerate(source, start=1):
             if not columns:
                 found = [_cell_text(value).rstrip("*＊ ") for value in values]
+                twice = sorted({text for text in found if text and found.count(text) > 1})
+                if twice:
+                    raise ImportFileError(
+                        _("These column headers appear more than once: %(names)s. Keep one of each.")
+                        % {"names": "、".join(twice)}
+                    )
                 columns = [by_header.get(text) for text in found]
                 parsed.ignored_headers = [text for text, kept in zip(found, columns, strict=True) if text and not kept]
                 missing = [names[name] for name in COLUMNS if name in REQUIRED and name not in columns]
@@ -253,16 +298,21 @@ def parse_file(upload) -> ParsedFile:
                     problems.append([names[column], _(
                         "Excel stored this number as a number, and its last digits may be lost: format the column "
                         "as text and type the number again.")])  # fmt: skip
-                cells[column] = _cell_text(value)[:1000]
+                text = _cell_text(value)
+                if len(text) > MAX_CELL:
+                    problems.append([names[column], _("This cell holds %(count)d characters; at most %(max)d fit.")
+                                     % {"count": len(text), "max": MAX_CELL}])  # fmt: skip
+                    text = text[:MAX_CELL]
+                cells[column] = text
             parsed.rows.append(
                 RosterImportRow(
                     number=number,
                     cells=cells,
-                    problems=problems,
+                    read_problems=problems,
                     id_number=normalize_id_number(cells.get("id_number", ""))[:30],
                 )
             )
-    except (csv.Error, ValueError) as error:
+    except ValueError as error:
         raise ImportFileError(_("The file could not be read: %(error)s") % {"error": error}) from error
     if not columns:
         raise ImportFileError(_("The file is empty."))
@@ -275,10 +325,12 @@ def parse_file(upload) -> ParsedFile:
 def import_stage(*, actor, upload) -> RosterImport:
     """Stage an uploaded file. An earlier unfinished import of the same user is discarded (one at a time)."""
     parsed = parse_file(upload)
-    unfinished = [RosterImport.Status.CHECKING, RosterImport.Status.CHECKED]
-    for earlier in RosterImport.objects.filter(created_by=actor, status__in=unfinished):
+    for earlier in RosterImport.objects.filter(created_by=actor, status__in=UNFINISHED):
         import_discard(actor=actor, batch=earlier)
-    batch = RosterImport.objects.create(created_by=actor, file_name=(upload.name or "")[-200:], total=len(parsed.rows))
+    prune_abandoned()
+    batch = RosterImport.objects.create(
+        created_by=actor, file_name=(upload.name or "")[-200:], total=len(parsed.rows), scope=scope_of(actor)
+    )
     for row in parsed.rows:
         row.batch = batch
     RosterImportRow.objects.bulk_create(parsed.rows, batch_size=1000)
@@ -286,15 +338,31 @@ def import_stage(*, actor, upload) -> RosterImport:
     return batch
 
 
+UNFINISHED = [RosterImport.Status.CHECKING, RosterImport.Status.CHECKED]
+
+
 def import_discard(*, actor, batch: RosterImport) -> RosterImport:
     """Drop the staged rows (they hold personal data); the summary stays."""
-    if batch.finished:
-        return batch
-    batch.rows.all().delete()
-    batch.status = RosterImport.Status.DISCARDED
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
-    return batch
+    with transaction.atomic():
+        locked = _lock(batch)
+        if locked is None or locked.finished:
+            return locked or batch
+        locked.rows.all().delete()
+        locked.status, locked.finished_at = RosterImport.Status.DISCARDED, timezone.now()
+        locked.save(update_fields=["status", "finished_at"])
+    return locked
+
+
+def prune_abandoned(*, older_than: dt.timedelta | None = None) -> int:
+    """Discard every import left unfinished for longer than ROSTER_IMPORT_KEEP_HOURS: its staged rows hold
+    personal data nobody is going to confirm. Runs on every upload and from `manage.py prune_roster_imports`."""
+    from django.conf import settings
+
+    cutoff = timezone.now() - (older_than or dt.timedelta(hours=settings.ROSTER_IMPORT_KEEP_HOURS))
+    abandoned = list(RosterImport.objects.filter(status__in=UNFINISHED, created_at__lt=cutoff))
+    for batch in abandoned:
+        import_discard(actor=None, batch=batch)
+    return len(abandoned)
 
 
 # --- checking ------------------------------------------------------------------------------------------------
@@ -317,6 +385,28 @@ class Lookups:
                 self.branches[f"{branch.parent.name}/{branch.name}"].append(branch.pk)
         self.needs = {need.name: need.pk for need in Need.objects.all()}
         self.bases = {basis.name: basis.pk for basis in StatutoryBasis.objects.all()}
+
+
+ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
+DATE_COLUMNS = {"birth_date", "consent_given_on"}
+DATE_FORMATS = ["%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y/%m/%d", "%Y-%m-%d"]
+
+
+def _quote(text: str) -> str:
+    """A cell quoted back in a message: short, and with anything that looks like an ID number masked (a shifted
+    column can put someone's number in a cell that is quoted)."""
+    text = ID_LIKE.sub(lambda match: mask_id_number(match.group().upper()), text)
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _date_text(text: str) -> str:
+    """Dates as people type them in China (2026.01.05, 2026年1月5日, 20260105) in the form the form reads."""
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date().isoformat()
+        except ValueError:
+            continue
+    return text
 
 
 def _form_data(
@@ -350,7 +440,7 @@ def _form_data(
             value = lookups.aliases[name].get(text.lower())
             if value is None:
                 problem(name, _("“%(text)s” is not one of: %(values)s.")
-                        % {"text": text, "values": "、".join(choice_labels(name))})  # fmt: skip
+                        % {"text": _quote(text), "values": "、".join(choice_labels(name))})  # fmt: skip
             data[name] = value or ""
         elif name == "branch":
             if not text:
@@ -361,21 +451,27 @@ def _form_data(
                 data[name] = found[0]
             elif found:
                 problem(name, _("More than one of your units is called “%(text)s”: write it as “higher unit/unit”.")
-                        % {"text": text})  # fmt: skip
+                        % {"text": _quote(text)})  # fmt: skip
             else:
-                problem(name, _("“%(text)s” is not a unit you are secretary of.") % {"text": text})
+                problem(name, _("“%(text)s” is not a unit you are secretary of.") % {"text": _quote(text)})
         elif name == "needs":
             wanted = [part for part in LIST_SEPARATORS.split(text) if part]
             unknown = [part for part in wanted if part not in lookups.needs]
             if unknown:
                 problem(name, _("Unknown needs: %(unknown)s. Choose from: %(names)s.")
-                        % {"unknown": "、".join(unknown), "names": "、".join(lookups.needs)})  # fmt: skip
+                        % {"unknown": "、".join(_quote(part) for part in unknown),
+                           "names": "、".join(lookups.needs)})  # fmt: skip
             data[name] = [lookups.needs[part] for part in wanted if part in lookups.needs]
         elif name == "statutory_basis" and text:
             if text in lookups.bases:
                 data[name] = lookups.bases[text]
             else:
-                problem(name, _("“%(text)s” is not a statutory basis set up by an administrator.") % {"text": text})
+                problem(name, _("“%(text)s” is not a statutory basis set up by an administrator.")
+                        % {"text": _quote(text)})  # fmt: skip
+        elif name in NUMBER_COLUMNS:
+            data[name] = normalize_id_number(text)  # spaces inside, a lower-case x: as the matching reads it
+        elif name in DATE_COLUMNS:
+            data[name] = _date_text(text)
         else:
             data[name] = text
     return data, flagged
@@ -391,7 +487,7 @@ def _snapshot(beneficiary: Beneficiary) -> dict:
 
 def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | None, duplicate_of: int | None) -> None:
     names = lookups.names
-    problems: list[list[str]] = list(row.problems)
+    problems: list[list[str]] = list(row.read_problems)
     current = None
     if target is not None and target.branch_id in lookups.writable:
         current = {**_snapshot(target), "needs": [need.pk for need in target.needs.all()]}
@@ -437,6 +533,8 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
         return
     values = _snapshot(form.instance)
     values["needs"] = sorted(need.pk for need in form.cleaned_data["needs"])
+    if target is not None:
+        values["_seen"] = target.updated_at.isoformat()
     if consent:
         values["consent"] = {**consent, "given_on": consent["given_on"].isoformat()}
     row.values = values
@@ -450,11 +548,48 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
     row.action = RosterImportRow.Action.UPDATE if changed else RosterImportRow.Action.UNCHANGED
 
 
+def _lock(batch: RosterImport) -> RosterImport | None:
+    """Inside a transaction: take the batch for this request alone (a second tab, a reload or a discard waits)
+    and read it again. The UPDATE takes the write lock at once on SQLite too, where SELECT … FOR UPDATE does
+    nothing."""
+    RosterImport.objects.filter(pk=batch.pk).update(checked=F("checked"))
+    return RosterImport.objects.select_for_update().filter(pk=batch.pk).first()
+
+
+def scope_of(user) -> dict:
+    """What a check depends on besides the rows: where the user may write and see full numbers."""
+    return {
+        "superuser": user.is_superuser,
+        "write": grant_paths(user, RoleGrant.Role.SECRETARY),
+        "reveal": grant_paths(user, "may_reveal"),
+    }
+
+
 def import_check_next(*, actor, batch: RosterImport, size: int | None = None) -> RosterImport:
     """Check the next `size` rows. Queries per chunk do not grow with its size, bar one form per row."""
-    if batch.status != RosterImport.Status.CHECKING:
-        return batch
-    rows = list(batch.rows.filter(action=RosterImportRow.Action.PENDING).order_by("number")[: size or CHUNK])
+    with transaction.atomic():
+        locked = _lock(batch)
+        if locked is None or locked.status != RosterImport.Status.CHECKING:
+            return locked or batch
+        batch = locked
+        if batch.scope != scope_of(actor):  # the user's grants changed since the check began: start again
+            _reset_rows(batch)
+            batch.scope, batch.checked = scope_of(actor), 0
+            batch.save(update_fields=["scope", "checked"])
+        rows = list(batch.rows.filter(action=RosterImportRow.Action.PENDING).order_by("number")[: size or CHUNK])
+        if rows:
+            _check_rows(batch, rows, actor)
+        batch.checked = batch.rows.exclude(action=RosterImportRow.Action.PENDING).count()
+        fields = ["checked"]
+        if not batch.rows.filter(action=RosterImportRow.Action.PENDING).exists():
+            batch.status, batch.checked_at = RosterImport.Status.CHECKED, timezone.now()
+            batch.total = batch.checked
+            fields += ["status", "checked_at", "total"]
+        batch.save(update_fields=fields)
+    return batch
+
+
+def _check_rows(batch: RosterImport, rows: list[RosterImportRow], actor) -> None:
     lookups = Lookups(actor)
     ids = {row.id_number for row in rows if row.id_number}
     existing = {
@@ -470,19 +605,12 @@ def import_check_next(*, actor, batch: RosterImport, size: int | None = None) ->
     for row in rows:
         earlier = first.get(row.id_number)
         _check_row(row, lookups, existing.get(row.id_number), earlier if earlier and earlier < row.number else None)
-    # Written back by replacing the chunk's rows: one DELETE and one INSERT, where bulk_update's CASE per row
-    # and column cost more than the checking itself.
+    # Written back by replacing the chunk's rows (under the batch's lock): one DELETE and one INSERT, where
+    # bulk_update's CASE per row and column cost more than the checking itself.
     RosterImportRow.objects.filter(pk__in=[row.pk for row in rows]).delete()
     for row in rows:
         row.pk = None
     RosterImportRow.objects.bulk_create(rows)
-    batch.checked = batch.rows.exclude(action=RosterImportRow.Action.PENDING).count()
-    fields = ["checked"]
-    if batch.checked >= batch.total:
-        batch.status, batch.checked_at = RosterImport.Status.CHECKED, timezone.now()
-        fields += ["status", "checked_at"]
-    batch.save(update_fields=fields)
-    return batch
 
 
 def import_counts(batch: RosterImport) -> dict[str, int]:
@@ -495,8 +623,13 @@ def import_counts(batch: RosterImport) -> dict[str, int]:
 # --- writing -------------------------------------------------------------------------------------------------
 
 
+def _reset_rows(batch: RosterImport) -> None:
+    """Back to "not checked": the reading problems stay, everything the check found goes."""
+    batch.rows.update(action=RosterImportRow.Action.PENDING, values={}, changed=[], problems=[], beneficiary=None)
+
+
 def _restart(batch: RosterImport) -> None:
-    batch.rows.update(action=RosterImportRow.Action.PENDING, values={}, changed=[], beneficiary=None)
+    _reset_rows(batch)
     batch.status, batch.checked, batch.checked_at = RosterImport.Status.CHECKING, 0, None
     batch.save(update_fields=["status", "checked", "checked_at"])
 
@@ -512,47 +645,61 @@ def _as_fields(values: dict) -> dict:
 
 
 def import_commit(*, actor, batch: RosterImport) -> RosterImport:
-    """Write every checked row, or none. If the roster changed after the check (someone registered one of these
-    people meanwhile, or edited one), nothing is written and the file is checked again."""
+    """Write every checked row, or none. If anything the check relied on changed meanwhile (someone registered
+    or edited one of these people, the uploader's grants changed), nothing is written and the file is checked
+    again."""
+    try:
+        with transaction.atomic():
+            written = _commit(actor, batch)
+    except IntegrityError:  # e.g. a need deleted meanwhile: PostgreSQL checks foreign keys at commit
+        written = None
+    if written is not None:
+        return written
     with transaction.atomic():
-        batch = RosterImport.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != RosterImport.Status.CHECKED:
-            raise ValidationError(_("This import is not ready to be written."), code="not_ready")
-        counts = import_counts(batch)
-        if counts[RosterImportRow.Action.INVALID]:
-            raise ValidationError(_("Correct the rows with problems first: nothing was imported."), code="problems")
-        rows = list(batch.rows.exclude(action=RosterImportRow.Action.UNCHANGED).order_by("number"))
-        if not rows:
-            raise ValidationError(
-                _("Everyone in this file is already on the roster as it says: there is nothing to import."),
-                code="nothing",
-            )
-        creates = [row for row in rows if row.action == RosterImportRow.Action.CREATE]
-        updates = [row for row in rows if row.action == RosterImportRow.Action.UPDATE]
-        stale = Beneficiary.objects.live().filter(id_number__in=[row.values["id_number"] for row in creates]).exists()
-        targets = Beneficiary.objects.select_for_update().in_bulk([row.beneficiary_id for row in updates])
-        stale = stale or any(
-            b.is_archived or (batch.checked_at and b.updated_at > batch.checked_at) for b in targets.values()
-        )
-        if not stale:
-            try:
-                _write(actor, creates, updates, targets)
-            except IntegrityError:
-                stale = True
-                transaction.set_rollback(True)
-        if not stale:
-            batch.rows.all().delete()
-            batch.status, batch.finished_at = RosterImport.Status.IMPORTED, timezone.now()
-            batch.created_count, batch.updated_count = len(creates), len(updates)
-            batch.unchanged_count = counts[RosterImportRow.Action.UNCHANGED]
-            batch.save()
-            return batch
-    _restart(batch)
+        locked = _lock(batch)
+        if locked is not None and locked.status == RosterImport.Status.CHECKED:
+            _restart(locked)
     message = _(
         "The roster changed after the check (someone else registered or edited one of these people): nothing "
         "was imported, and the file is being checked again."
     )
     raise ValidationError(message, code="stale")
+
+
+def _commit(actor, batch: RosterImport) -> RosterImport | None:
+    """The write, inside the caller's transaction; None when the check is out of date."""
+    locked = _lock(batch)
+    if locked is None or locked.status != RosterImport.Status.CHECKED:
+        raise ValidationError(_("This import is not ready to be written."), code="not_ready")
+    batch = locked
+    counts = import_counts(batch)
+    if counts[RosterImportRow.Action.INVALID]:
+        raise ValidationError(_("Correct the rows with problems first: nothing was imported."), code="problems")
+    rows = list(batch.rows.exclude(action=RosterImportRow.Action.UNCHANGED).order_by("number"))
+    if not rows:
+        raise ValidationError(
+            _("Everyone in this file is already on the roster as it says: there is nothing to import."),
+            code="nothing",
+        )
+    creates = [row for row in rows if row.action == RosterImportRow.Action.CREATE]
+    updates = [row for row in rows if row.action == RosterImportRow.Action.UPDATE]
+    if batch.scope != scope_of(actor):
+        return None
+    if Beneficiary.objects.live().filter(id_number__in=[row.values["id_number"] for row in creates]).exists():
+        return None
+    targets = Beneficiary.objects.select_for_update().in_bulk([row.beneficiary_id for row in updates])
+    for row in updates:
+        target = targets.get(row.beneficiary_id)
+        # Each person as the check saw them: any change since (even between two chunks) makes it stale.
+        if target is None or target.is_archived or target.updated_at.isoformat() != row.values.get("_seen"):
+            return None
+    _write(actor, creates, updates, targets)
+    batch.rows.all().delete()
+    batch.status, batch.finished_at = RosterImport.Status.IMPORTED, timezone.now()
+    batch.created_count, batch.updated_count = len(creates), len(updates)
+    batch.unchanged_count = counts[RosterImportRow.Action.UNCHANGED]
+    batch.save()
+    return batch
 
 
 def _write(actor, creates: list[RosterImportRow], updates: list[RosterImportRow], targets: dict) -> None:

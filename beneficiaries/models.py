@@ -495,6 +495,8 @@ class RosterImport(models.Model):
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    # Where the uploader could write and see full numbers when the check ran: if that changes, it runs again.
+    scope = models.JSONField(default=dict, editable=False)
 
     class Meta:
         verbose_name = _("roster import")
@@ -528,7 +530,8 @@ class RosterImportRow(models.Model):
     id_number = models.CharField(max_length=30, blank=True, db_index=True)  # normalised, to match and de-duplicate
     action = models.CharField(max_length=10, choices=Action.choices, blank=True, default=Action.PENDING)
     values = models.JSONField(default=dict)  # the checked values, ready to write
-    problems = models.JSONField(default=list)  # [[column, message], ...]
+    read_problems = models.JSONField(default=list)  # [[column, message], ...] found reading the file
+    problems = models.JSONField(default=list)  # the reading problems and those the check found
     changed = models.JSONField(default=list)  # column headers an update changes
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, null=True, related_name="+")
 

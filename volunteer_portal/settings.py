@@ -157,6 +157,8 @@ AXES_VERBOSE = False
 
 # The access log (sign-ins, reveals, exports) is kept at least six months (等保); prune_access_log removes older.
 ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", 365)
+# An uploaded roster left unconfirmed is discarded, with its staged personal data, after this many hours.
+ROSTER_IMPORT_KEEP_HOURS = envint("ROSTER_IMPORT_KEEP_HOURS", 24)
 if ACCESS_LOG_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be at least 183 (six months).")
 

@@ -91,7 +91,7 @@ def test_the_template_has_the_chinese_headers_and_explains_each_column(as_user, 
     roster, notes = workbook.worksheets
     header = [cell.value for cell in roster[1]]
     assert header[:3] == ["姓名", "性别", "身份证号"] and "责任单位" in header and len(header) == len(imports.COLUMNS)
-    assert roster.cell(row=2, column=3).number_format == "@"  # the ID column is text: Excel keeps 18 digits
+    assert roster.column_dimensions["C"].number_format == "@"  # the ID column is text: Excel keeps 18 digits
     explained = "\n".join(str(cell.value) for row in notes.iter_rows() for cell in row if cell.value)
     assert "丽景社区" in explained and "北塔社区" not in explained  # the units this secretary may import into
     assert "视力残疾" in explained and "辅助器具" in explained
@@ -349,7 +349,7 @@ def test_a_chunk_costs_a_fixed_number_of_queries_plus_the_forms_own(as_user, tre
             imports.import_check_next(actor=tree.secretary_a, batch=batch)
         counts.append(len(queries))
     assert counts[1] - counts[0] <= 30 * 3, counts  # measured: 89 more for 30 more rows
-    assert counts[0] - 10 * 3 <= 12, counts
+    assert counts[0] - 10 * 3 <= 20, counts  # the lock, the lookups, the duplicates, the write-back
 
 
 def test_only_the_uploader_sees_an_import(client, as_user, tree):
@@ -380,3 +380,145 @@ def test_discarding_drops_the_staged_rows(as_user, tree):
     assert "什么也没有写入" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == "discarded" and not batch.rows.exists() and Beneficiary.objects.count() == 0
+
+
+# --- what a review found: concurrency, odd files, and data the check relied on ------------------------------
+
+
+def test_an_edit_between_two_chunks_makes_the_import_stale(as_user, tree, monkeypatch):
+    from beneficiaries import services
+
+    monkeypatch.setattr(imports, "CHUNK", 1)
+    existing = BeneficiaryFactory(id_number=make_id_number(1), branch=tree.branch_a, disability_grade=2, phone="111")
+    client = as_user(tree.secretary_a)
+    client.post(START, {"file": xlsx([person(1, certificate_number=existing.certificate_number), person(2)])})
+    batch = RosterImport.objects.get()
+    imports.import_check_next(actor=tree.secretary_a, batch=batch)  # the existing person's row
+    services.beneficiary_update(actor=tree.secretary_b, beneficiary=existing, phone="13912345678")
+    imports.import_check_next(actor=tree.secretary_a, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == "checked"
+    with pytest.raises(Exception, match="检查后有改动"):
+        imports.import_commit(actor=tree.secretary_a, batch=batch)
+    existing.refresh_from_db()
+    assert existing.phone == "13912345678" and Beneficiary.objects.count() == 1
+
+
+def test_a_discard_during_the_check_is_not_undone(as_user, tree):
+    client = as_user(tree.secretary_a)
+    client.post(START, {"file": xlsx([person(1)])})
+    batch = RosterImport.objects.get()
+    stale_copy = RosterImport.objects.get()
+    imports.import_discard(actor=tree.secretary_a, batch=batch)
+    result = imports.import_check_next(actor=tree.secretary_a, batch=stale_copy)
+    assert result.status == "discarded" and not RosterImportRow.objects.exists()
+    assert client.post(reverse("beneficiaries:import-confirm", args=[batch.pk])).status_code == 302
+    assert Beneficiary.objects.count() == 0
+
+
+def test_rows_gone_missing_do_not_leave_the_check_running_for_ever(as_user, tree):
+    client = as_user(tree.secretary_a)
+    client.post(START, {"file": xlsx([person(1), person(2)])})
+    batch = RosterImport.objects.get()
+    batch.rows.filter(number=3).delete()
+    batch = imports.import_check_next(actor=tree.secretary_a, batch=batch)
+    assert batch.status == "checked" and batch.total == 1
+
+
+def test_changed_grants_before_the_confirmation_make_the_import_check_again(as_user, tree):
+    from django.contrib.auth import get_user_model
+
+    batch = upload_and_check(as_user(tree.secretary_a), xlsx([person(1)]))
+    from volunteer_portal.branches.models import RoleGrant
+
+    RoleGrant.objects.filter(user=tree.secretary_a).update(branch=tree.branch_b)  # moved to another community
+    moved = get_user_model().objects.get(pk=tree.secretary_a.pk)
+    with pytest.raises(Exception, match="检查后有改动"):
+        imports.import_commit(actor=moved, batch=batch)
+    assert Beneficiary.objects.count() == 0
+    batch.refresh_from_db()
+    assert batch.status == "checking"
+    batch = imports.import_check_next(actor=moved, batch=batch)
+    assert any("丽景社区" in message for _, _, message in problems(batch))  # no longer theirs
+
+
+def test_a_corrupt_workbook_is_refused_with_a_message(as_user, tree):
+    import zipfile
+
+    good = xlsx([person(1)]).read()
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+    response = as_user(tree.secretary_a).post(START, {"file": SimpleUploadedFile("r.xlsx", damaged.getvalue())})
+    assert response.status_code == 200 and "无法作为 Excel" in response.content.decode()
+
+
+def test_merged_cells_and_repeated_headers_are_refused(as_user, tree):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([H[field] for field in imports.COLUMNS])
+    for n in (1, 2):
+        sheet.append([person(n).get(field, "") for field in imports.COLUMNS])
+    sheet.merge_cells("I2:I3")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client = as_user(tree.secretary_a)
+    page = client.post(START, {"file": SimpleUploadedFile("m.xlsx", buffer.getvalue())}).content.decode()
+    assert "合并的单元格" in page
+    twice = "姓名,性别,身份证号,残疾类别,残疾等级,住址,住址\n张三,男,x,肢体,一级,a,b\n"
+    page = client.post(START, {"file": SimpleUploadedFile("d.csv", twice.encode())}).content.decode()
+    assert "列标题出现了不止一次：住址" in page
+    assert not RosterImport.objects.exists()
+
+
+def test_a_stray_cell_far_down_the_sheet_does_not_hold_up_the_upload(as_user, tree):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([H[field] for field in imports.COLUMNS])
+    sheet.append([person(1).get(field, "") for field in imports.COLUMNS])
+    sheet["XFD1048576"] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parsed = imports.parse_file(SimpleUploadedFile("far.xlsx", buffer.getvalue()))
+    assert [row.number for row in parsed.rows] == [2]
+
+
+def test_quoted_cells_never_show_a_full_id_number(as_user, tree):
+    shifted = person(1, gender=make_id_number(55))  # a column shifted: someone's number in the gender cell
+    client = as_user(tree.secretary_a)
+    batch = upload_and_check(client, xlsx([shifted]))
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert make_id_number(55) not in page and make_id_number(55)[-4:] in page
+
+
+def test_long_cells_dates_and_spaced_numbers_as_people_type_them(as_user, tree):
+    spaced = make_id_number(1)[:6] + " " + make_id_number(1)[6:].lower()
+    rows = [
+        person(1, id_number=spaced, certificate_number="", consent_given_on="2026.01.05"),
+        person(2, consent_given_on="2026年1月5日", family_situation="长" * 3000),
+        person(3, consent_given_on="20260105"),
+        person(4, family_situation="长" * 6000),
+        person(5, consent_given_on="去年"),
+    ]
+    batch = upload_and_check(as_user(tree.secretary_a), xlsx(rows))
+    found = problems(batch)
+    assert sorted({n for n, _, _ in found}) == [5, 6]
+    assert any(n == 5 and column == "家庭情况" and "6000" in message for n, column, message in found)
+    assert [message for n, column, message in found if n == 6] == ["输入一个有效的日期。"]  # said once
+
+
+def test_abandoned_imports_are_pruned_with_their_staged_rows(as_user, tree, settings):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    client = as_user(tree.secretary_a)
+    client.post(START, {"file": xlsx([person(1)])})
+    RosterImport.objects.update(created_at=timezone.now() - dt.timedelta(hours=settings.ROSTER_IMPORT_KEEP_HOURS + 1))
+    out = io.StringIO()
+    call_command("prune_roster_imports", stdout=out)
+    assert "Discarded 1" in out.getvalue()
+    assert RosterImport.objects.get().status == "discarded" and not RosterImportRow.objects.exists()
