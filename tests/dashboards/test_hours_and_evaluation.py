@@ -140,6 +140,8 @@ def judged(tree):
     months — active in 5 months only; rate — one of two members never took part;
     reports — the fourth quarter's report is not approved; overdue — one of its two pairings is overdue."""
     ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+    # Set up before the year: every quarter of it is owed (a requirement asks from the period before it).
+    ReportRequirement.objects.update(created_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
     branch_a_b = {tree.branch_a.pk, tree.branch_b.pk}
     from volunteer_portal.branches.models import Branch
 
@@ -205,6 +207,13 @@ def test_the_evaluation_page_and_excel_export(as_user, tree, judged, assert_flat
         lambda: [BranchFactory(parent=tree.district, kind="community") for _ in range(5)],
         budget=20,
     )
+
+
+def test_a_requirement_set_up_during_the_year_asks_from_the_period_before(tree, judged):
+    ReportRequirement.objects.update(created_at=dt.datetime(2025, 8, 15, tzinfo=dt.UTC))  # in the third quarter
+    results = {r.branch.name: r for r in evaluate(tree.district, YEAR, today=TODAY)}
+    check = next(c for c in results["reports"].checks if c.key == "reports")
+    assert check.value == "2 / 3"  # Q2, Q3 and Q4 owed; Q4 not approved
 
 
 def test_outsiders_cannot_open_an_evaluation_or_summary(as_user, tree, client):

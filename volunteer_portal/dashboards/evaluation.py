@@ -22,7 +22,7 @@ from volunteer_portal.branches.models import PATH_SEPARATOR, Branch
 
 from .figures import Figures, own_figures
 from .models import BranchReport, EvaluationCriteria, ReportRequirement
-from .reports import period_of
+from .reports import owed_periods
 
 CRITERIA = [
     ("months", gettext_lazy("Months active")),
@@ -54,15 +54,6 @@ class BranchEvaluation:
     @property
     def reasons(self) -> list[str]:
         return [check.reason for check in self.checks if not check.passed]
-
-
-def _periods_in_year(frequency: str, year: int) -> list[tuple[dt.date, dt.date]]:
-    periods, day = [], dt.date(year, 1, 1)
-    while day.year == year:
-        start, end = period_of(frequency, day)
-        periods.append((start, end))
-        day = end + dt.timedelta(days=1)
-    return periods
 
 
 def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[BranchEvaluation]:
@@ -126,14 +117,15 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
             rate is not None and rate * 100 >= criteria.min_participation_rate,
             _("%(took)d of %(members)d members took part; %(needed)d%% needed")
             % {"took": figures.participating_members, "members": figures.members,
-               "needed": criteria.min_participation_rate},
+               "needed": criteria.min_participation_rate}
+            if figures.members else _("no members on the roll at the end of the year"),
         ))  # fmt: skip
         owed = [
             (branch.pk, period_start, period_end)
             for requirement in requirements
             if requirement.branch_kind == branch.kind
-            for period_start, period_end in _periods_in_year(requirement.frequency, year)
-            if period_end < today
+            for period_start, period_end in owed_periods(requirement, start, min(today, end + dt.timedelta(days=1)))
+            if period_start.year == year
         ]
         done = sum(1 for key in owed if key in approved)
         if criteria.require_reports:

@@ -86,6 +86,14 @@ def ended_periods(frequency: str, since: dt.date, today: dt.date) -> list[tuple[
     return periods
 
 
+def owed_periods(requirement: ReportRequirement, since: dt.date, today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The periods a requirement asks reports for: ended by today, ending on or after `since`, and from the one
+    before the requirement was set up (a new requirement does not make a year of reports overdue at once)."""
+    set_up = timezone.localtime(requirement.created_at).date()
+    first_owed = period_of(requirement.frequency, set_up)[0] - dt.timedelta(days=1)
+    return ended_periods(requirement.frequency, max(since, first_owed), today)
+
+
 # --- figures -------------------------------------------------------------------------------------------------
 
 
@@ -226,7 +234,8 @@ class DueReport:
 
 
 def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
-    """Reports the secretary still owes (periods ended in the last year) and reports returned to them."""
+    """Reports the secretary still owes (periods ended in the last year, from the one before the requirement was
+    set up) and reports returned to them."""
     today = today or timezone.localdate()
     requirements = list(ReportRequirement.objects.filter(active=True))
     writable = branch_list(user=user, role=Role.SECRETARY)
@@ -242,7 +251,7 @@ def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
         for r in BranchReport.objects.filter(branch__in=branches, period_end__gte=since)
     }
     for requirement in requirements:
-        periods = ended_periods(requirement.frequency, since, today)
+        periods = owed_periods(requirement, since, today)
         for branch in (b for b in branches if b.kind == requirement.branch_kind):
             for start, end in periods:
                 report = existing.get((branch.pk, start, end))
