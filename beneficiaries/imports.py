@@ -383,8 +383,44 @@ class Lookups:
             self.branches[branch.name].append(branch.pk)
             if branch.parent is not None:
                 self.branches[f"{branch.parent.name}/{branch.name}"].append(branch.pk)
-        self.needs = {need.name: need.pk for need in Need.objects.all()}
-        self.bases = {basis.name: basis.pk for basis in StatutoryBasis.objects.all()}
+        needs, bases = list(Need.objects.all()), list(StatutoryBasis.objects.all())
+        self.needs = {need.name: need.pk for need in needs}
+        self.bases = {basis.name: basis.pk for basis in bases}
+        # The choices of the form's own fields, read once: a form per row then looks them up here.
+        self.choices: dict[str, dict] = {
+            "branch": {branch.pk: branch for branch in branches},
+            "needs": {need.pk: need for need in needs},
+            "statutory_basis": {basis.pk: basis for basis in bases},
+        }
+
+    def form(self, data: dict, target: Beneficiary | None) -> BeneficiaryForm:
+        """The beneficiary form, its model choice fields answered from the choices read once per chunk: the same
+        choices (the user's units, the needs, the bases), the same messages, without a query per row."""
+        form = BeneficiaryForm(data, user=self.user, instance=target)
+        for name, objects in self.choices.items():
+            field = form.fields[name]
+            field.to_python = _from_memory(field, objects, many=name == "needs")  # type: ignore[method-assign]
+            if name == "needs":  # its clean() would ask the database again; to_python has checked every value
+                field.clean = field.to_python  # type: ignore[method-assign]
+        return form
+
+
+def _from_memory(field, objects: dict, *, many: bool):
+    def to_python(value):
+        values = value if many else [value]
+        if not many and value in field.empty_values:
+            return None
+        found = []
+        for item in values or []:
+            try:
+                found.append(objects[int(item)])
+            except (KeyError, TypeError, ValueError):
+                raise ValidationError(
+                    field.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                ) from None
+        return found if many else found[0]
+
+    return to_python
 
 
 ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
@@ -503,7 +539,7 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
         flagged.add("id_number")
     before = _snapshot(target) if target is not None else None
     before_needs = sorted(need.pk for need in target.needs.all()) if target is not None else []
-    form = BeneficiaryForm(data, user=lookups.user, instance=target)
+    form = lookups.form(data, target)
     if form.numbers_hidden:  # as on the edit page, numbers this user may not see are kept, never overwritten
         for name in NUMBER_COLUMNS:
             if normalize_id_number(row.cells.get(name, "")) not in ("", getattr(target, name)):
