@@ -93,6 +93,16 @@ def test_a_leader_reads_but_cannot_write(as_user, tree, records, name, key, writ
         assert "/archive/" not in page.content.decode()
 
 
+def test_a_superuser_opens_every_page(as_user, superuser, records):
+    """Superusers see everything (a scope check OR-ing "everything" onto "nothing" once hid every object)."""
+    client = as_user(superuser)
+    for name, key, _write in OBJECT_URLS:
+        if name not in POST_ONLY:
+            assert client.get(object_url(name, key, records)).status_code == 200, name
+    for name in LIST_URLS + CREATE_URLS:
+        assert client.get(reverse(name)).status_code in (200, 302), name
+
+
 @pytest.mark.parametrize("name", CREATE_URLS)
 def test_a_leader_cannot_create(as_user, tree, name):
     client = as_user(tree.district_leader)

@@ -22,6 +22,7 @@ from volunteer_portal.dashboards.models import (
 
 from ..factories import (
     ActivityFactory,
+    ActivityTypeFactory,
     BeneficiaryFactory,
     BranchFactory,
     MemberFactory,
@@ -98,10 +99,18 @@ def test_the_member_page_lists_activities_hours_and_stars(as_user, tree, volunte
     assert "再服务 200.0 小时可达 2 星" in page
     bad = client.get(url, {"start": "2026-12-31", "end": "2026-01-01"})
     assert bad.status_code == 200 and "结束日期不能早于开始日期" in bad.content.decode()
+    child = ActivityTypeFactory(name="入户慰问", parent=ActivityTypeFactory(name="走访慰问"))
     assert_flat_queries(
         lambda: client.get(url),
-        lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a,
+        lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a, type=child,
                  date=dt.date(2026, 2, d))) for d in range(1, 9)],
+        budget=15,
+    )  # fmt: skip
+    docx_url = reverse("member-record-docx", args=[volunteer.pk])
+    assert_flat_queries(
+        lambda: client.get(docx_url),
+        lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a, type=child,
+                 date=dt.date(2026, 4, d))) for d in range(1, 9)],
         budget=15,
     )  # fmt: skip
 
@@ -114,7 +123,7 @@ def test_the_service_record_reopens_in_word_with_the_issuer_and_date(as_user, tr
     text = "\n".join(p.text for p in document.paragraphs)
     assert "志愿服务记录证明" in text and "王芳" in text and "20.0 小时" in text
     assert "累计志愿服务时长 100.0 小时" in text and "★" in text
-    assert "出具单位：丽景社区" in text and "出具日期：2026年" in text
+    assert "出具单位：丽景社区" in text and f"出具日期：{timezone.localdate():%Y}年" in text
     rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert ["2026-03-05", "活动2026-03-05", "走访慰问", "丽景社区", "15.5"] in rows
 
@@ -168,6 +177,7 @@ def judged(tree):
         if name == "overdue":
             PairingFactory(member=member, beneficiary=BeneficiaryFactory(branch=branch), start_date=dt.date(YEAR, 1, 1))
         built[name] = branch
+    Branch.objects.update(created_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))  # in place before the year judged
     return built
 
 
@@ -189,7 +199,9 @@ def test_the_thresholds_come_from_the_criteria_the_administrator_sets(tree, judg
                                       require_reports=False)  # fmt: skip
     results = {r.branch.name: r for r in evaluate(tree.district, YEAR, today=TODAY)}
     assert all(results[name].eligible for name in judged)
-    assert "reports" not in [c.key for c in results["ok"].checks]
+    check = next(c for c in results["reports"].checks if c.key == "reports")
+    assert check.passed and check.threshold == "不考核" and check.value == "3 / 4"  # shown, not counted
+    assert [c.key for c in results["ok"].checks] == ["months", "rate", "reports", "overdue"]
 
 
 def test_the_evaluation_page_and_excel_export(as_user, tree, judged, assert_flat_queries):
@@ -226,3 +238,14 @@ def test_outsiders_cannot_open_an_evaluation_or_summary(as_user, tree, client):
     for bad in ({"year": "1900"}, {"year": "abc"}, {"year": "2999"}):
         response = as_user(tree.root_leader).get(reverse("reports:evaluation-node", args=[tree.root.pk]), bad)
         assert response.status_code == 200
+
+
+def test_a_star_threshold_must_lie_between_its_neighbours():
+    from django.core.exceptions import ValidationError
+
+    level = StarLevel.objects.get(stars=2)
+    level.min_hours = Decimal("90")  # below one star's 100
+    with pytest.raises(ValidationError, match="星级越高"):
+        level.full_clean()
+    level.min_hours = Decimal("400")
+    level.full_clean()

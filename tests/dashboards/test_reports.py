@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -33,8 +34,14 @@ def as_user(db):
 
 
 @pytest.fixture
-def requirement(db):
-    return ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+def requirement(tree):
+    """Communities report quarterly, since before this year: every quarter of 2026 is owed, whatever today is."""
+    from volunteer_portal.branches.models import Branch
+
+    requirement = ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+    ReportRequirement.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    Branch.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    return requirement
 
 
 @pytest.fixture
@@ -157,14 +164,46 @@ def test_a_period_that_has_not_ended_cannot_be_submitted(as_user, tree, work):
 
 
 def test_a_future_period_cannot_be_drafted(as_user, tree):
+    today = timezone.localdate()
     response = as_user(tree.secretary_a).post(
-        reverse("reports:report-start"), {"branch": tree.branch_a.pk, "frequency": "yearly", "year": 2026}
+        reverse("reports:report-start"), {"branch": tree.branch_a.pk, "frequency": "yearly", "year": today.year}
     )
     assert response.status_code == 302 and BranchReport.objects.count() == 1  # this year has begun: allowed
+    if today.month < 12:
+        response = as_user(tree.secretary_a).post(
+            reverse("reports:report-start"), {"branch": tree.branch_a.pk, "frequency": "monthly", "year": today.year,
+                                              "number": today.month + 1}, follow=True)  # fmt: skip
+        assert "尚未开始" in response.content.decode() and BranchReport.objects.count() == 1
     response = as_user(tree.secretary_a).post(
-        reverse("reports:report-start"), {"branch": tree.branch_a.pk, "frequency": "monthly", "year": 2026,
-                                          "number": 12}, follow=True)  # fmt: skip
-    assert "尚未开始" in response.content.decode() and BranchReport.objects.count() == 1
+        reverse("reports:report-start"), {"branch": tree.branch_a.pk, "frequency": "yearly", "year": 10000},
+        follow=True)  # fmt: skip
+    assert "请选择报告的单位和时段" in response.content.decode() and BranchReport.objects.count() == 1
+
+
+def test_odd_years_in_the_address_show_the_default_period(as_user, tree):
+    client = as_user(tree.district_leader)
+    for year in ("9999", "99999999999999999999999", "-1", "二〇二六"):
+        for name in ("reports:summary-node", "reports:summary-xlsx", "reports:evaluation-node"):
+            response = client.get(reverse(name, args=[tree.district.pk]), {"frequency": "quarterly", "year": year,
+                                                                          "number": 4})  # fmt: skip
+            assert response.status_code == 200, (name, year)
+
+
+def test_the_written_sentences_follow_the_figures_up_to_submission(as_user, tree, work):
+    secretary = as_user(tree.secretary_a)
+    report = draft(secretary, tree.branch_a)
+    ActivityFactory(branch=tree.branch_a, type=work.type, date=dt.date(2026, 9, 20))  # recorded after the draft
+    edit(secretary, report, next_steps="继续走访。")  # the secretary's own text is kept
+    reports.report_submit(actor=tree.secretary_a, report=report)
+    report.refresh_from_db()
+    assert "3 次学雷锋活动" in report.basic_situation and report.figures["total"]["activities"] == 3
+    assert "走访慰问：3 次" in report.practices and report.next_steps == "继续走访。"
+    other = as_user(tree.secretary_b)
+    edited = draft(other, tree.branch_b)
+    edit(other, edited, basic_situation="我们自己写的情况。")
+    reports.report_submit(actor=tree.secretary_b, report=edited)
+    edited.refresh_from_db()
+    assert edited.basic_situation == "我们自己写的情况。"
 
 
 def test_bad_period_input_is_refused_with_a_message(as_user, tree):
@@ -205,12 +244,39 @@ def test_a_leader_of_another_subtree_and_another_secretary_see_nothing(as_user, 
 
 
 def test_whoever_submitted_a_report_cannot_approve_it(as_user, tree, work):
-    RoleGrantFactory(user=tree.secretary_a, branch=tree.branch_a, role="leader")
+    RoleGrantFactory(user=tree.secretary_a, branch=tree.district, role="leader")
     report = draft(as_user(tree.secretary_a), tree.branch_a)
     reports.report_submit(actor=tree.secretary_a, report=report)
     assert review(as_user(tree.secretary_a), report, "approve").status_code == 403
     report.refresh_from_db()
     assert report.status == "submitted"
+
+
+def test_a_leader_of_the_branch_itself_cannot_approve_but_an_ancestors_can(as_user, tree, work):
+    own_leader = RoleGrantFactory(branch=tree.branch_a, role="leader").user
+    report = draft(as_user(tree.secretary_a), tree.branch_a)
+    reports.report_submit(actor=tree.secretary_a, report=report)
+    assert review(as_user(own_leader), report, "approve").status_code == 403
+    assert as_user(own_leader).get(report.get_absolute_url()).status_code == 200  # they read it
+    response = review(as_user(tree.root_leader), report, "maybe")
+    report.refresh_from_db()
+    assert response.status_code == 302 and report.status == "submitted"  # an unknown decision changes nothing
+    assert review(as_user(tree.root_leader), report, "approve").status_code == 302
+    report.refresh_from_db()
+    assert report.status == "approved"
+
+
+def test_a_superuser_reads_and_reviews_every_report(as_user, tree, work, superuser):
+    report = draft(as_user(tree.secretary_a), tree.branch_a)
+    reports.report_submit(actor=tree.secretary_a, report=report)
+    admin = as_user(superuser)
+    for url in (report.get_absolute_url(), reverse("reports:report-docx", args=[report.pk]),
+                reverse("member-record", args=[work.participations.first().member_id]),
+                reverse("activities:activity-detail", args=[work.pk])):  # fmt: skip
+        assert admin.get(url).status_code == 200, url
+    assert review(admin, report, "approve").status_code == 302
+    report.refresh_from_db()
+    assert report.status == "approved"
 
 
 # --- frozen figures and drift --------------------------------------------------------------------------------
@@ -351,3 +417,20 @@ def test_report_pages_keep_their_query_count_as_reports_grow(as_user, tree, work
     assert_flat_queries(lambda: leader.get(summary_url, period), grow, budget=25)
     assert_flat_queries(lambda: leader.get(reverse("reports:report-list")), lambda: None, budget=12)
     assert_flat_queries(lambda: leader.get(report.get_absolute_url()), lambda: None, budget=40)
+
+
+def test_a_report_page_and_its_word_file_keep_their_query_count(as_user, tree, work, assert_flat_queries):
+    from volunteer_portal.dashboards.models import TypicalActivity
+
+    secretary = as_user(tree.secretary_a)
+    report = draft(secretary, tree.branch_a)
+    child_type = ActivityTypeFactory(name="入户慰问", parent=work.type)  # its name shows its parent's too
+
+    def grow():
+        for day in range(1, 9):
+            activity = ActivityFactory(branch=tree.branch_a, type=child_type, date=dt.date(2026, 9, day))
+            TypicalActivity.objects.create(report=report, activity=activity)
+
+    assert_flat_queries(lambda: secretary.get(report.get_absolute_url()), grow, budget=45)
+    assert_flat_queries(lambda: secretary.get(reverse("reports:report-docx", args=[report.pk])), lambda: None,
+                        budget=40)  # fmt: skip

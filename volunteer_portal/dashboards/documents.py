@@ -72,7 +72,7 @@ def report_title(report: BranchReport) -> str:
 
 
 def report_docx(report: BranchReport, values: dict, typical: list) -> bytes:
-    day = report.submitted_at.date() if report.submitted_at else timezone.localdate()
+    day = timezone.localdate(report.submitted_at) if report.submitted_at else timezone.localdate()
     document = _document(report_title(report), report.branch.name, day)
     sections = [
         (_("The situation"), report.basic_situation),
@@ -130,14 +130,16 @@ def summary_docx(summary: Summary) -> bytes:
         "visits": totals["visits"], "assistance": totals["assistance_total"],
     }  # fmt: skip
     _section(document, 1, _("The situation"), text)
-    document.add_paragraph().add_run(f"{NUMERALS[1]}、{_('Figures per branch')}").bold = True
+    per_branch = _("Figures per branch")
+    document.add_paragraph().add_run(f"{NUMERALS[1]}、{per_branch}").bold = True
     _table(
         document,
         [_("Branch"), _("Reports in"), *[str(FIGURE_LABELS[name]) for name in ADDITIVE]],
         [[child.name, f"{done} / {owed}", *[figures[name] for name in ADDITIVE]]
          for child, figures, done, owed in summary.children],
     )  # fmt: skip
-    document.add_paragraph().add_run(f"{NUMERALS[2]}、{_('Report status')}").bold = True
+    status = _("Report status")
+    document.add_paragraph().add_run(f"{NUMERALS[2]}、{status}").bold = True
     _table(
         document,
         [_("Branch"), _("Status"), _("Changed after submission")],

@@ -3,7 +3,8 @@ branch may be rated excellent — with the reasons when not.
 
 "凡是学雷锋活动开展不好的，单位处室不能评先，个人不得评优." Each branch is judged on its whole subtree for the
 year, with the figures of `figures.py`: months active, participation rate, its own required reports (all
-submitted and approved), and the share of its open pairings that are overdue today. The thresholds live in
+submitted and approved), and the share of its open pairings that are overdue today (pairings are judged on the
+day the evaluation is read, as the dashboard does; a past year's page shows today's pairings). The thresholds live in
 EvaluationCriteria, which an administrator edits.
 """
 
@@ -28,7 +29,7 @@ CRITERIA = [
     ("months", gettext_lazy("Months active")),
     ("rate", gettext_lazy("Participation rate")),
     ("reports", gettext_lazy("Reports submitted and approved")),
-    ("overdue", gettext_lazy("Overdue pairings")),
+    ("overdue", gettext_lazy("Overdue pairings today")),
 ]
 
 
@@ -124,17 +125,19 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
             (branch.pk, period_start, period_end)
             for requirement in requirements
             if requirement.branch_kind == branch.kind
-            for period_start, period_end in owed_periods(requirement, start, min(today, end + dt.timedelta(days=1)))
+            for period_start, period_end in owed_periods(
+                requirement, start, min(today, end + dt.timedelta(days=1)), branch=branch
+            )
             if period_start.year == year
         ]
         done = sum(1 for key in owed if key in approved)
-        if criteria.require_reports:
-            evaluation.checks.append(Check(
-                "reports", str(CRITERIA[2][1]), f"{done} / {len(owed)}" if owed else _("none required"),
-                _("all"), done == len(owed),
-                _("%(missing)d of %(owed)d required reports not approved") % {"missing": len(owed) - done,
-                                                                               "owed": len(owed)},
-            ))  # fmt: skip
+        evaluation.checks.append(Check(
+            "reports", str(CRITERIA[2][1]), f"{done} / {len(owed)}" if owed else _("none required"),
+            _("all") if criteria.require_reports else _("not applied"),
+            done == len(owed) or not criteria.require_reports,
+            _("%(missing)d of %(owed)d required reports not approved") % {"missing": len(owed) - done,
+                                                                           "owed": len(owed)},
+        ))  # fmt: skip
         pairs, late = open_pairings[branch.pk], overdue[branch.pk]
         share = late / pairs if pairs else 0.0
         evaluation.checks.append(Check(

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,14 @@ from .reports import period_number
 
 MAX_RANGE_DAYS = 366 * 5
 EARLIEST_YEAR = 2000
+
+
+def cap_year(field: forms.Field, year: int) -> None:
+    """No year after this one. Set after the field is built, so the validator is added by hand (max_value alone
+    would only change the widget), and a year of twenty digits is refused instead of reaching the database."""
+    field.max_value = year
+    field.validators.append(MaxValueValidator(year))
+    field.widget.attrs["max"] = year
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,7 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, today: dt.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
-        self.fields["year"].max_value = self.today.year
-        self.fields["year"].widget.attrs["max"] = self.today.year
+        cap_year(self.fields["year"], self.today.year)
         self.fields["start"].widget.attrs["min"] = f"{EARLIEST_YEAR}-01-01"
 
     def clean(self):
@@ -108,7 +116,7 @@ class ReportPeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
         self.fields["frequency"].choices = Frequency.choices
-        self.fields["year"].max_value = self.today.year
+        cap_year(self.fields["year"], self.today.year)
         last_quarter = (self.today.month - 1) // 3 or 4
         self.fields["frequency"].initial = Frequency.QUARTERLY
         self.fields["year"].initial = self.today.year if self.today.month > 3 else self.today.year - 1
@@ -176,7 +184,7 @@ class YearForm(forms.Form):
     def __init__(self, *args, today: dt.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         today = today or timezone.localdate()
-        self.fields["year"].max_value = today.year
+        cap_year(self.fields["year"], today.year)
         self.fields["year"].initial = today.year
 
     def chosen(self) -> int:

@@ -46,7 +46,7 @@ def service_rows(member: Member, start: dt.date | None = None, end: dt.date | No
         rows = rows.filter(activity__date__gte=start)
     if end:
         rows = rows.filter(activity__date__lte=end)
-    return rows.select_related("activity", "activity__type", "activity__branch").order_by(
+    return rows.select_related("activity", "activity__type", "activity__type__parent", "activity__branch").order_by(
         "-activity__date", "-activity_id"
     )
 

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -73,6 +74,9 @@ class BranchReport(TimeStampedModel):
         Activity, verbose_name=_("typical cases"), through="TypicalActivity", blank=True, related_name="+"
     )
     figures = models.JSONField(_("frozen figures"), null=True, blank=True, editable=False)
+    # The sections as the system wrote them into the draft: a section still unchanged at submission is written
+    # again from the frozen figures, so the text never states older figures than the report.
+    prefilled = models.JSONField(default=dict, blank=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
@@ -169,6 +173,14 @@ class StarLevel(TimeStampedModel):
 
     def __str__(self) -> str:
         return "★" * self.stars + f" ≥ {self.min_hours}"
+
+    def clean(self) -> None:
+        """More stars need more hours: each threshold lies between its neighbours'."""
+        others = StarLevel.objects.exclude(pk=self.pk)
+        below = others.filter(stars__lt=self.stars, min_hours__gte=self.min_hours).exists()
+        above = others.filter(stars__gt=self.stars, min_hours__lte=self.min_hours).exists()
+        if self.min_hours is not None and (below or above):
+            raise ValidationError({"min_hours": _("More stars need more hours than fewer stars.")})
 
 
 class EvaluationCriteria(TimeStampedModel):

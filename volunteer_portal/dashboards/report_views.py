@@ -91,7 +91,7 @@ def _activities(report: BranchReport):
         Activity.objects.live()
         .filter(branch__path__startswith=report.branch.path, date__gte=report.period_start,
                 date__lte=report.period_end)
-        .select_related("type")
+        .select_related("type", "type__parent")
         .order_by("-date", "-pk")
     )  # fmt: skip
 
@@ -174,7 +174,11 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ReviewForm(request.POST)
     form.is_valid()
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "return"):
+        messages.error(request, _("Choose to approve the report or to return it."))
+        return redirect(report)
+    approve = decision == "approve"
     try:
         reports.report_review(
             actor=request.user, report=report, approve=approve, comment=form.cleaned_data.get("comment", "")

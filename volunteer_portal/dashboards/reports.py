@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch, RoleGrant
-from volunteer_portal.branches.selectors import branch_list, scope_q
+from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.models import stamp_history_user
 
 from .figures import ASSISTANCE_KINDS, Figures, own_figures, rollup
@@ -86,11 +86,16 @@ def ended_periods(frequency: str, since: dt.date, today: dt.date) -> list[tuple[
     return periods
 
 
-def owed_periods(requirement: ReportRequirement, since: dt.date, today: dt.date) -> list[tuple[dt.date, dt.date]]:
+def owed_periods(
+    requirement: ReportRequirement, since: dt.date, today: dt.date, *, branch: Branch | None = None
+) -> list[tuple[dt.date, dt.date]]:
     """The periods a requirement asks reports for: ended by today, ending on or after `since`, and from the one
-    before the requirement was set up (a new requirement does not make a year of reports overdue at once)."""
-    set_up = timezone.localtime(requirement.created_at).date()
-    first_owed = period_of(requirement.frequency, set_up)[0] - dt.timedelta(days=1)
+    before the requirement was set up (or the branch, if later): a new requirement or a new branch does not make
+    a year of reports overdue at once."""
+    start = timezone.localtime(requirement.created_at).date()
+    if branch is not None and branch.created_at:
+        start = max(start, timezone.localtime(branch.created_at).date())
+    first_owed = period_of(requirement.frequency, start)[0] - dt.timedelta(days=1)
     return ended_periods(requirement.frequency, max(since, first_owed), today)
 
 
@@ -138,7 +143,7 @@ def figure_rows(values: dict) -> list[tuple[str, str, object]]:
 # Compared for drift: what the records of the period alone decide. Overdue pairings and never-visited households
 # describe the day they are read, so they move with time and are not compared; distinct counts are not either
 # (the summary checks drift with sums, and a change of people shows in the participations and visits anyway).
-DRIFT = ["activities", "participations", "hours", "visits", "assistance_total", "members", "participating_members",
+DRIFT = ["activities", "participations", "hours", "visits", "assistance_total", "participating_members",
          "months_active"]  # fmt: skip
 
 
@@ -175,12 +180,12 @@ def narrative_from(branch: Branch, label: str, values: dict) -> dict[str, str]:
     by_type = "；".join(_("%(type)s: %(count)s times, %(hours)s hours") % row for row in values["by_type"]) or _(
         "No activities were recorded in this period."
     )
-    problems = ""
-    if total["overdue_pairings"] or total["never_visited"]:
-        problems = _(
-            "%(overdue)s pairings are overdue for a visit and %(never)s households have never been visited."
-        ) % {"overdue": total["overdue_pairings"], "never": total["never_visited"]}
-    return {"basic_situation": situation, "practices": by_type, "problems": problems, "next_steps": ""}
+    problems = []
+    if total["overdue_pairings"]:
+        problems.append(_("%(count)s pairings are overdue for a visit.") % {"count": total["overdue_pairings"]})
+    if total["never_visited"]:
+        problems.append(_("%(count)s households have never been visited.") % {"count": total["never_visited"]})
+    return {"basic_situation": situation, "practices": by_type, "problems": "".join(problems), "next_steps": ""}
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -199,10 +204,12 @@ def may_edit(user, report: BranchReport) -> bool:
 
 
 def may_review(user, report: BranchReport) -> bool:
-    """A leader whose scope covers the branch, and not the person who submitted it."""
-    if report.status != Status.SUBMITTED or not user.is_authenticated:
+    """A leader of an ancestor branch (or a superuser), and not the person who submitted it."""
+    if report.status != Status.SUBMITTED or not user.is_authenticated or not user.is_active:
         return False
-    if not branch_list(user=user, role=Role.LEADER).filter(pk=report.branch_id).exists():
+    path = report.branch.path
+    above = any(path.startswith(top) and path != top for top in grant_paths(user, Role.LEADER))
+    if not (user.is_superuser or above):  # a leader of an ancestor branch, not of the branch itself
         return False
     return not report.events.filter(action=ReportEvent.Action.SUBMITTED, actor=user).exists()
 
@@ -251,9 +258,8 @@ def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
         for r in BranchReport.objects.filter(branch__in=branches, period_end__gte=since)
     }
     for requirement in requirements:
-        periods = owed_periods(requirement, since, today)
         for branch in (b for b in branches if b.kind == requirement.branch_kind):
-            for start, end in periods:
+            for start, end in owed_periods(requirement, since, today, branch=branch):
                 report = existing.get((branch.pk, start, end))
                 if report is not None and report.status != Status.DRAFT:
                     continue  # submitted, approved, or returned (listed above)
@@ -291,9 +297,17 @@ def report_create(*, actor, branch: Branch, frequency: str, start: dt.date) -> B
     if report is not None:
         return report
     report = BranchReport(branch=branch, frequency=frequency, period_start=start, period_end=end)
-    for name, text in narrative_from(branch, report.period_label, live_figures(branch, start, end)).items():
+    report.prefilled = narrative_from(branch, report.period_label, live_figures(branch, start, end))
+    for name, text in report.prefilled.items():
         setattr(report, name, text)
-    _save(report, actor)
+    try:
+        with transaction.atomic():
+            _save(report, actor)
+    except (IntegrityError, ValidationError):  # a second tap at the same moment made it first
+        existing = BranchReport.objects.filter(branch=branch, period_start=start, period_end=end).first()
+        if existing is None:
+            raise
+        return existing
     _event(report, actor, ReportEvent.Action.CREATED)
     return report
 
@@ -330,6 +344,11 @@ def report_submit(*, actor, report: BranchReport) -> BranchReport:
     if not report.basic_situation.strip():
         raise ValidationError(_("Write the 基本情况 section before submitting."), code="empty")
     report.figures = live_figures(report.branch, report.period_start, report.period_end)
+    written = narrative_from(report.branch, report.period_label, report.figures)
+    for name, text in (report.prefilled or {}).items():
+        if getattr(report, name).strip() == text.strip():  # as the system wrote it: write it from the frozen figures
+            setattr(report, name, written[name])
+    report.prefilled = written
     report.status, report.submitted_at = Status.SUBMITTED, timezone.now()
     _save(report, actor)
     _event(report, actor, ReportEvent.Action.SUBMITTED)
