@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from activities.models import Activity
-from volunteer_portal.branches.models import Branch, RoleGrant
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, RoleGrant
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.models import stamp_history_user
 
@@ -456,17 +456,16 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
 
 def _live_totals(node: Branch, branches: list[Branch], start: dt.date, end: dt.date) -> dict[int, dict]:
     """Today's figures of each of these branches' subtrees, for the drift check: the branches' own figures read
-    once for the whole node (a fixed number of queries), then summed along the tree in Python."""
+    once for the whole node (a fixed number of queries), then each added to the wanted branches above it (a pass
+    over the branches and their depth, never over rows)."""
     own = own_figures(node, start, end)
     paths = dict(Branch.objects.filter(path__startswith=node.path).values_list("pk", "path"))
-    totals = {}
-    for branch in branches:
-        figures = Figures()
-        for branch_id, values in own.items():
-            if paths.get(branch_id, "").startswith(branch.path):
-                figures.add(values)
-        totals[branch.pk] = _plain(figures)
-    return totals
+    wanted = {branch.pk: Figures() for branch in branches}
+    for branch_id, values in own.items():
+        for part in paths.get(branch_id, "").split(PATH_SEPARATOR):
+            if part and int(part) in wanted:
+                wanted[int(part)].add(values)
+    return {pk: _plain(figures) for pk, figures in wanted.items()}
 
 
 def summary_q(frequency: str, start: dt.date) -> Q:
