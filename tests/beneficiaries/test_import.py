@@ -48,9 +48,10 @@ def person(n: int, **overrides) -> dict:
 
 
 def xlsx(rows: list[dict], name: str = "roster.xlsx", numeric_ids: bool = False) -> SimpleUploadedFile:
+    names = imports.headers()
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append([H[field] for field in imports.COLUMNS])
+    sheet.append([names[field] for field in imports.COLUMNS])
     for row in rows:
         values = [row.get(field, "") for field in imports.COLUMNS]
         if numeric_ids:

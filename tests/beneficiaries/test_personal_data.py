@@ -162,3 +162,16 @@ def test_retention_is_at_least_six_months_and_pruning_keeps_the_rest(settings):
     call_command("prune_access_log", verbosity=0)
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["recent"]
     assert settings.ACCESS_LOG_RETENTION_DAYS >= 183
+
+
+def test_the_import_preview_masks_the_numbers_of_the_file_it_shows(as_user, tree, person):
+    """The uploader's own file, shown back: the person already registered, and a number in a shifted column."""
+    from .test_import import person as row
+    from .test_import import upload_and_check, xlsx
+
+    client = as_user(tree.secretary_a)
+    batch = upload_and_check(client, xlsx([row(1, id_number=FULL_ID, certificate_number=""), row(2, gender=FULL_ID)]))
+    for show in ("problems", "changes"):
+        page = client.get(batch.get_absolute_url(), {"show": show}).content.decode()
+        assert FULL_ID not in page and FULL_ID[:17] not in page, show
+    assert FULL_ID not in client.get(reverse("beneficiaries:import-start")).content.decode()
