@@ -10,9 +10,11 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from volunteer_portal.branches.models import Branch
+from activities.models import Activity, Participation
+from volunteer_portal.branches.models import Branch, Member
 
 from . import reports
+from .figures import active_at
 from .models import Frequency, ReportRequirement
 
 DEMO_SECRETARY_BRANCHES = {"kfzx-zb", "bgs-zb"}
@@ -42,6 +44,7 @@ def build_demo_reports(*, today: dt.date | None = None) -> dict[str, int]:
         quarters.insert(0, start)
         day = start
     created = 0
+    exemplary: list[Branch] = []
     for index, start in enumerate(quarters):
         latest = index == len(quarters) - 1
         for position, branch in enumerate(branches):
@@ -59,4 +62,21 @@ def build_demo_reports(*, today: dt.date | None = None) -> dict[str, int]:
                                       comment="请补充典型案例，并写明下一步打算。")  # fmt: skip
                 continue
             reports.report_review(actor=leader, report=report, approve=True)
+            if latest:
+                exemplary.append(branch)
+    _everyone_takes_part(exemplary, today)
     return {"branch reports": created}
+
+
+def _everyone_takes_part(branches: list[Branch], today: dt.date) -> None:
+    """In the branches whose latest report was approved, every member on the roll took part this year, so the
+    year-end evaluation shows branches that may be rated excellent beside those that may not."""
+    year_start = dt.date(today.year, 1, 1)
+    for branch in branches:
+        activity = Activity.objects.filter(branch=branch, date__gte=year_start).order_by("-date").first()
+        if activity is None:
+            continue
+        missing = Member.objects.filter(active_at(today), branch=branch).exclude(
+            participations__activity__date__gte=year_start
+        )
+        Participation.objects.bulk_create([Participation(activity=activity, member=m) for m in missing])
