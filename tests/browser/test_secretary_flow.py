@@ -113,8 +113,16 @@ def test_errors_are_announced_and_tied_to_their_fields(live_server, phone, tree)
     assert Activity.objects.count() == 0
 
 
-def test_no_page_scrolls_sideways_on_a_phone_in_either_language(live_server, chromium_browser, records):
+def test_no_page_scrolls_sideways_on_a_phone_in_either_language(live_server, chromium_browser, tree, records):
     """Every list and form a secretary uses fits 360 px, in Chinese and in English (longer words)."""
+    import datetime as dt
+
+    from volunteer_portal.dashboards import reports
+    from volunteer_portal.dashboards.models import ReportRequirement
+
+    ReportRequirement.objects.create(branch_kind="community", frequency="quarterly")
+    report = reports.report_create(actor=tree.secretary_a, branch=tree.branch_a, frequency="quarterly",
+                                   start=dt.date(2026, 7, 1))  # fmt: skip
     paths = [
         "/",
         "/activities/",
@@ -125,6 +133,13 @@ def test_no_page_scrolls_sideways_on_a_phone_in_either_language(live_server, chr
         "/beneficiaries/pairings/",
         "/members/",
         "/dashboard/",
+        "/beneficiaries/import/",
+        "/reports/",
+        f"/reports/{report.pk}/",
+        f"/reports/{report.pk}/edit/",
+        f"/reports/summary/{tree.branch_a.pk}/",
+        f"/reports/evaluation/{tree.branch_a.pk}/",
+        f"/members/{records['member'].pk}/",
     ]
     for locale in ("zh-CN", "en-US"):
         context = chromium_browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
