@@ -421,7 +421,8 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     required = [b for b in branches if b.active and b.kind in kinds]
     live_now = {}
     if with_drift:
-        frozen = [r for r in reports.values() if r.figures]
+        # Drift is a question for reports that stand: a returned one is being rewritten and freezes again.
+        frozen = [r for r in reports.values() if r.figures and r.status in (Status.SUBMITTED, Status.APPROVED)]
         live_now = _live_totals(node, [r.branch for r in frozen], start, end)
     rows = []
     for branch in sorted({*required, *(r.branch for r in reports.values())}, key=lambda b: b.path):
