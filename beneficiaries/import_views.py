@@ -66,7 +66,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             show = "changes"
             rows = rows.filter(action__in=[RosterImportRow.Action.CREATE, RosterImportRow.Action.UPDATE])
-        context.update(counts=counts, show=show, page=paginate(request, rows, per_page=50))
+        context.update(
+            counts=counts,
+            show=show,
+            page=paginate(request, rows, per_page=50),
+            consent_ignored=imports.consent_ignored(batch),
+        )
     return render(request, "beneficiaries/import_detail.html", context)
 
 

@@ -571,6 +571,8 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
     values["needs"] = sorted(need.pk for need in form.cleaned_data["needs"])
     if target is not None:
         values["_seen"] = target.updated_at.isoformat()
+        if any(row.cells.get(name) for name in CONSENT_COLUMNS.values()):
+            values["_consent_ignored"] = True  # consent is recorded on the person's page once they exist
     if consent:
         values["consent"] = {**consent, "given_on": consent["given_on"].isoformat()}
     row.values = values
@@ -774,6 +776,11 @@ def _write(actor, creates: list[RosterImportRow], updates: list[RosterImportRow]
         bulk_create_with_history(links, BeneficiaryNeed, batch_size=1000, default_user=actor)
     if consents:
         bulk_create_with_history(consents, Consent, batch_size=500, default_user=actor)
+
+
+def consent_ignored(batch: RosterImport) -> int:
+    """Rows for people already registered whose consent cells the import leaves aside."""
+    return batch.rows.filter(values__has_key="_consent_ignored").count()
 
 
 def problems_of(batch: RosterImport) -> Iterable[RosterImportRow]:

@@ -152,6 +152,7 @@ def test_a_changed_row_updates_the_person_matched_on_the_id_number(as_user, tree
     batch = upload_and_check(client, xlsx([row]))
     changed = batch.rows.get()
     assert changed.action == "update" and "住址" in changed.changed and "姓名" in changed.changed
+    assert "1 行为已登记的人填写了同意信息" in client.get(batch.get_absolute_url()).content.decode()
     imports.import_commit(actor=tree.secretary_a, batch=batch)
     existing.refresh_from_db()
     assert existing.address == "新址" and Beneficiary.objects.count() == 1
