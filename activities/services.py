@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from volunteer_portal.branches.models import Branch, Member
-from volunteer_portal.models import ensure_not_archived, stamp_history_user
+from volunteer_portal.models import ensure_not_archived, save_checked, stamp_history_user
 from volunteer_portal.photos import to_jpeg, validate_photo
 from volunteer_portal.services import record_archive
 
@@ -25,9 +25,7 @@ def _set_participants(activity: Activity, participants: dict[Member, Decimal], a
     for member, hours in participants.items():
         participation = current.get(member.pk) or Participation(activity=activity, member=member)
         participation.hours = hours
-        participation.full_clean(exclude=["activity"])
-        stamp_history_user(participation, actor)
-        participation.save()
+        save_checked(participation, actor, exclude=["activity"])
 
 
 def _add_photos(activity: Activity, photos: list[UploadedFile], actor) -> None:
@@ -64,9 +62,7 @@ def activity_create(
         outcome=outcome,
         campaign=campaign,
     )
-    activity.full_clean()
-    stamp_history_user(activity, actor)
-    activity.save()
+    save_checked(activity, actor)
     _set_participants(activity, participants or {}, actor)
     _add_photos(activity, photos or [], actor)
     return activity
@@ -85,9 +81,7 @@ def activity_update(
     ensure_not_archived(stored)
     for name, value in fields.items():
         setattr(activity, name, value)
-    activity.full_clean()
-    stamp_history_user(activity, actor)
-    activity.save()
+    save_checked(activity, actor)
     _set_participants(activity, participants, actor)
     _add_photos(activity, photos or [], actor)
     return activity

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch, Member
-from volunteer_portal.models import ensure_not_archived, stamp_history_user
+from volunteer_portal.models import ensure_not_archived, save_checked, stamp_history_user
 from volunteer_portal.services import record_archive
 
 from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
@@ -22,11 +22,6 @@ BENEFICIARY_FIELDS = [
     "family_situation", "development_goals", "employment_skills", "needs_detail", "statutory_basis",
 ]  # fmt: skip
 ITEM_FIELDS = ["kind", "description", "quantity", "value"]
-
-
-def _save(record, actor, **save_kwargs) -> None:
-    stamp_history_user(record, actor)
-    record.save(**save_kwargs)
 
 
 NO_BASIS = gettext_lazy(
@@ -40,8 +35,7 @@ def beneficiary_create(*, actor, needs: Iterable[Need] = (), consent: dict | Non
     if not consent and not fields.get("statutory_basis"):
         raise ValidationError(NO_BASIS, code="no_basis")
     beneficiary = Beneficiary(**fields)
-    beneficiary.full_clean()
-    _save(beneficiary, actor)
+    save_checked(beneficiary, actor)
     beneficiary.needs.set(needs)
     if consent:
         consent_record(actor=actor, beneficiary=beneficiary, **consent)
@@ -56,8 +50,7 @@ def consent_record(
                       recorded_by=actor)  # fmt: skip
     if scope:
         consent.scope = scope
-    consent.full_clean()
-    _save(consent, actor)
+    save_checked(consent, actor)
     return consent
 
 
@@ -66,8 +59,7 @@ def consent_withdraw(*, actor, consent: Consent, on) -> Consent:
     if consent.withdrawn_on is not None:
         raise ValidationError(_("This consent has already been withdrawn."), code="already_withdrawn")
     consent.withdrawn_on = on
-    consent.full_clean()
-    _save(consent, actor)
+    save_checked(consent, actor)
     return consent
 
 
@@ -78,8 +70,7 @@ def beneficiary_update(
     ensure_not_archived(Beneficiary.objects.select_for_update().get(pk=beneficiary.pk))
     for name, value in fields.items():
         setattr(beneficiary, name, value)
-    beneficiary.full_clean()
-    _save(beneficiary, actor)
+    save_checked(beneficiary, actor)
     if needs is not None:
         beneficiary.needs.set(needs)
     return beneficiary
@@ -119,8 +110,7 @@ def visit_record(
         follow_up_needed=follow_up_needed,
         activity=activity,
     )
-    visit.full_clean()
-    _save(visit, actor)
+    save_checked(visit, actor)
     visit.visitors.set(visitors)
     _add_items(visit, items)
     if activity is not None:
@@ -179,8 +169,7 @@ def visit_update(
     ensure_not_archived(Visit.objects.select_for_update().get(pk=visit.pk))
     for name, value in fields.items():
         setattr(visit, name, value)
-    visit.full_clean()
-    _save(visit, actor)
+    save_checked(visit, actor)
     visit.visitors.set(visitors)
     for item in removed_items:
         if item.visit_id == visit.pk:
@@ -191,8 +180,7 @@ def visit_update(
         if existing is not None and existing.visit_id == visit.pk:
             for name in ITEM_FIELDS:
                 setattr(existing, name, values[name])
-            existing.full_clean(exclude=["visit"])
-            _save(existing, actor)
+            save_checked(existing, actor, exclude=["visit"])
         else:
             _add_items(visit, [values])
     return visit
@@ -208,7 +196,8 @@ def visit_close_follow_up(*, actor, visit: Visit) -> Visit:
     ensure_not_archived(visit)
     if visit.follow_up_closed_at is None:
         visit.follow_up_closed_at = timezone.now()
-        _save(visit, actor, update_fields=["follow_up_closed_at", "updated_at"])
+        stamp_history_user(visit, actor)
+        visit.save(update_fields=["follow_up_closed_at", "updated_at"])
     return visit
 
 
@@ -219,8 +208,7 @@ def pairing_create(
     pairing = Pairing(
         member=member, beneficiary=beneficiary, start_date=start_date, interval_days=interval_days, note=note
     )
-    pairing.full_clean()
-    _save(pairing, actor)
+    save_checked(pairing, actor)
     return pairing
 
 
@@ -230,6 +218,5 @@ def pairing_end(*, actor, pairing: Pairing, end_date: dt.date) -> Pairing:
     if pairing.end_date is not None:
         raise ValidationError(_("This pairing has already ended."), code="already_ended")
     pairing.end_date = end_date
-    pairing.full_clean()
-    _save(pairing, actor)
+    save_checked(pairing, actor)
     return pairing

@@ -61,3 +61,11 @@ def ensure_not_archived(record: ArchivableModel) -> None:
 def stamp_history_user(record: models.Model, actor) -> None:
     """Tell django-simple-history who is making the next save (its documented `_history_user` hook)."""
     record._history_user = actor  # type: ignore[attr-defined]
+
+
+def save_checked(record: models.Model, actor, *, exclude: list[str] | None = None) -> None:
+    """Every service's write of one record: validated (fields, model rules, constraints), stamped with who made
+    it for the history, saved."""
+    record.full_clean(exclude=exclude)
+    stamp_history_user(record, actor)
+    record.save()

@@ -7,7 +7,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from volunteer_portal.models import stamp_history_user
+from volunteer_portal.models import save_checked, stamp_history_user
 
 from .models import PATH_SEPARATOR, Branch, Member, RoleGrant
 
@@ -80,9 +80,7 @@ MEMBER_FIELDS = ["name", "gender", "branch", "is_party_member", "is_leadership",
 @transaction.atomic
 def member_create(*, actor, **fields) -> Member:
     member = Member(**fields)
-    member.full_clean()
-    stamp_history_user(member, actor)
-    member.save()
+    save_checked(member, actor)
     return member
 
 
@@ -90,9 +88,7 @@ def member_create(*, actor, **fields) -> Member:
 def member_update(*, actor, member: Member, **fields) -> Member:
     for name, value in fields.items():
         setattr(member, name, value)
-    member.full_clean()
-    stamp_history_user(member, actor)
-    member.save()
+    save_checked(member, actor)
     return member
 
 

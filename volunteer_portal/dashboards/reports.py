@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from activities.models import Activity
 from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, RoleGrant
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
-from volunteer_portal.models import stamp_history_user
+from volunteer_portal.models import save_checked
 
 from .figures import ASSISTANCE_KINDS, Figures, own_figures, rollup
 from .models import BranchReport, Frequency, ReportEvent, ReportRequirement, TypicalActivity, period_label
@@ -278,12 +278,6 @@ def _event(report: BranchReport, actor, action: str, comment: str = "") -> None:
     ReportEvent.objects.create(report=report, actor=actor, action=action, comment=comment)
 
 
-def _save(report: BranchReport, actor) -> None:
-    report.full_clean()
-    stamp_history_user(report, actor)
-    report.save()
-
-
 @transaction.atomic
 def report_create(*, actor, branch: Branch, frequency: str, start: dt.date) -> BranchReport:
     """A draft for the branch and the period holding `start`, prefilled from the live records. A report that
@@ -302,7 +296,7 @@ def report_create(*, actor, branch: Branch, frequency: str, start: dt.date) -> B
         setattr(report, name, text)
     try:
         with transaction.atomic():
-            _save(report, actor)
+            save_checked(report, actor)
     except (IntegrityError, ValidationError):  # a second tap at the same moment made it first
         existing = BranchReport.objects.filter(branch=branch, period_start=start, period_end=end).first()
         if existing is None:
@@ -323,7 +317,7 @@ def report_update(*, actor, report: BranchReport, typical=None, **sections) -> B
     for name in NARRATIVE:
         if name in sections:
             setattr(report, name, sections[name])
-    _save(report, actor)
+    save_checked(report, actor)
     if typical is not None:
         chosen = {activity.pk for activity in typical}
         TypicalActivity.objects.filter(report=report).exclude(activity_id__in=chosen).delete()
@@ -350,7 +344,7 @@ def report_submit(*, actor, report: BranchReport) -> BranchReport:
             setattr(report, name, written[name])
     report.prefilled = written
     report.status, report.submitted_at = Status.SUBMITTED, timezone.now()
-    _save(report, actor)
+    save_checked(report, actor)
     _event(report, actor, ReportEvent.Action.SUBMITTED)
     return report
 
@@ -364,7 +358,7 @@ def report_review(*, actor, report: BranchReport, approve: bool, comment: str = 
     if not approve and not comment:
         raise ValidationError({"comment": _("Say what should be changed: the branch sees this comment.")})
     report.status = Status.APPROVED if approve else Status.RETURNED
-    _save(report, actor)
+    save_checked(report, actor)
     _event(report, actor, ReportEvent.Action.APPROVED if approve else ReportEvent.Action.RETURNED, comment)
     return report
 
