@@ -11,7 +11,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from volunteer_portal.dashboards import reports
-from volunteer_portal.dashboards.models import BranchReport, Frequency, ReportEvent, ReportRequirement
+from volunteer_portal.dashboards.models import BranchReport, ReportEvent, ReportRequirement
+from volunteer_portal.dashboards.periods import Frequency
 
 from ..factories import ActivityFactory, ActivityTypeFactory, MemberFactory, ParticipationFactory, RoleGrantFactory
 

@@ -15,7 +15,8 @@ from volunteer_portal.branches.models import Branch, Member
 
 from . import reports
 from .figures import active_at
-from .models import Frequency, ReportRequirement
+from .models import ReportRequirement
+from .periods import Frequency, period_of
 
 DEMO_SECRETARY_BRANCHES = {"kfzx-zb", "bgs-zb"}
 
@@ -36,11 +37,11 @@ def build_demo_reports(*, today: dt.date | None = None) -> dict[str, int]:
         .exclude(code__startswith="demo-")
         .order_by("path")
     )
-    last_start, _end = reports.period_of(Frequency.QUARTERLY, today)
+    last_start, _end = period_of(Frequency.QUARTERLY, today)
     quarters: list[dt.date] = []
     day = last_start
     for _i in range(3):
-        start, _end = reports.period_of(Frequency.QUARTERLY, day - dt.timedelta(days=1))
+        start, _end = period_of(Frequency.QUARTERLY, day - dt.timedelta(days=1))
         quarters.insert(0, start)
         day = start
     created = 0

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .models import BranchReport, period_label
+from .models import BranchReport
+from .periods import period_label
 from .reports import ADDITIVE, FIGURE_LABELS, FIGURES, STATES, Summary
 
 NUMERALS = "一二三四五六七八九十"

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.forms import DateInput
 
-from .models import BranchReport, Frequency
-from .reports import period_number
+from .models import BranchReport
+from .periods import Frequency, period_number, period_of
 
 MAX_RANGE_DAYS = 366 * 5
 EARLIEST_YEAR = 2000
@@ -83,16 +83,11 @@ class PeriodForm(forms.Form):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         kind = data.get("period") or "year"
         if kind == "month":
-            start = today.replace(day=1)
-            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            start, end = period_of(Frequency.MONTHLY, today)
             return Period(start, end, _("%(year)d-%(month)02d") % {"year": start.year, "month": start.month})
         if kind == "quarter":
-            first_month = (today.month - 1) // 3 * 3 + 1
-            start = dt.date(today.year, first_month, 1)
-            end = (dt.date(today.year, first_month + 2, 1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(
-                days=1
-            )
-            quarter = (first_month - 1) // 3 + 1
+            start, end = period_of(Frequency.QUARTERLY, today)
+            quarter = (start.month - 1) // 3 + 1
             return Period(start, end, _("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": today.year})
         if kind == "chosen_year":
             year = data["year"]

@@ -1,7 +1,6 @@
 """Reporting's own records: branch reports (with their frozen figures and every transition), which reports are
 required, the star levels of volunteer hours, and the thresholds of the year-end evaluation."""
 
-import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,11 +16,7 @@ from activities.models import Activity
 from volunteer_portal.branches.models import Branch
 from volunteer_portal.models import TimeStampedModel
 
-
-class Frequency(models.TextChoices):
-    MONTHLY = "monthly", _("monthly")
-    QUARTERLY = "quarterly", _("quarterly")
-    YEARLY = "yearly", _("yearly")
+from .periods import Frequency, period_label
 
 
 class ReportRequirement(TimeStampedModel):
@@ -103,14 +98,6 @@ class BranchReport(TimeStampedModel):
     @property
     def editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
-
-
-def period_label(frequency: str, start: dt.date) -> str:
-    if frequency == Frequency.MONTHLY:
-        return _("%(year)d, month %(month)d") % {"year": start.year, "month": start.month}
-    if frequency == Frequency.QUARTERLY:
-        return _("%(year)d, quarter %(quarter)d") % {"year": start.year, "quarter": (start.month - 1) // 3 + 1}
-    return _("the year %(year)d") % {"year": start.year}
 
 
 class TypicalActivity(models.Model):

@@ -23,7 +23,8 @@ from volunteer_portal.web import apply_service, history_rows, paginate, secretar
 from . import documents, hours, reports
 from .evaluation import CRITERIA, evaluate
 from .forms import RangeForm, ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
-from .models import BranchReport, EvaluationCriteria, period_label
+from .models import BranchReport, EvaluationCriteria
+from .periods import period_label
 from .selectors import dashboard_node, dashboard_root_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

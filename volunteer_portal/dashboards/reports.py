@@ -24,7 +24,8 @@ from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_
 from volunteer_portal.models import save_checked
 
 from .figures import ASSISTANCE_KINDS, Figures, own_figures, rollup
-from .models import BranchReport, Frequency, ReportEvent, ReportRequirement, TypicalActivity, period_label
+from .models import BranchReport, ReportEvent, ReportRequirement, TypicalActivity
+from .periods import Frequency, ended_periods, period_label, period_of
 
 Role = RoleGrant.Role
 Status = BranchReport.Status
@@ -48,42 +49,6 @@ FIGURES = [
 FIGURE_LABELS = dict(FIGURES)
 # What sums without counting twice when reports of a branch and of its sub-branches are added up.
 ADDITIVE = ["activities", "participations", "hours", "visits", "assistance_total"]
-
-
-# --- periods -------------------------------------------------------------------------------------------------
-
-
-def period_of(frequency: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of this frequency that holds the day."""
-    if frequency == Frequency.MONTHLY:
-        start = day.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    elif frequency == Frequency.QUARTERLY:
-        start = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-        end = (start + dt.timedelta(days=93)).replace(day=1) - dt.timedelta(days=1)
-    else:
-        start, end = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
-    return start, end
-
-
-def period_number(frequency: str, year: int, number: int) -> tuple[dt.date, dt.date]:
-    """Month 1–12, quarter 1–4, or the year (number ignored)."""
-    if frequency == Frequency.MONTHLY:
-        return period_of(frequency, dt.date(year, number, 1))
-    if frequency == Frequency.QUARTERLY:
-        return period_of(frequency, dt.date(year, (number - 1) * 3 + 1, 1))
-    return period_of(frequency, dt.date(year, 1, 1))
-
-
-def ended_periods(frequency: str, since: dt.date, today: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """Periods of this frequency that have ended by today and end on or after `since`, oldest first."""
-    periods = []
-    start, end = period_of(frequency, since)
-    while end < today:
-        if end >= since:
-            periods.append((start, end))
-        start, end = period_of(frequency, end + dt.timedelta(days=1))
-    return periods
 
 
 def owed_periods(
