@@ -10,13 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from volunteer_portal.web import paginate, secretary_required
+from volunteer_portal.web import download, paginate, secretary_required
 
 from . import imports
 from .forms import RosterUploadForm
 from .models import RosterImport, RosterImportRow
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _own_import(request: HttpRequest, pk: int) -> RosterImport:
@@ -47,9 +45,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 @secretary_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(imports.template_workbook(request.user), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    return download(imports.template_workbook(request.user), "roster-template.xlsx")
 
 
 @secretary_required

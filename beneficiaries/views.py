@@ -24,6 +24,7 @@ from volunteer_portal.branches.selectors import (
 from volunteer_portal.web import (
     ARCHIVED,
     act_on_live_record,
+    download,
     history_rows,
     keep_without_errors,
     paginate,
@@ -142,9 +143,7 @@ def beneficiary_export(request: HttpRequest) -> HttpResponse:
     content, count = roster_workbook(queryset, request.user)
     log_access(request, AccessLog.Event.EXPORT, subject=_("%(count)d beneficiaries") % {"count": count},
                detail=request.GET.urlencode())  # fmt: skip
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="beneficiaries-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    return download(content, f"beneficiaries-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def _beneficiary_fields(form) -> dict:

@@ -119,3 +119,16 @@ def sort_param(request: HttpRequest, allowed: dict[str, str], default: str) -> t
     if key not in allowed:
         key = default
     return key, allowed[key]
+
+
+DOWNLOAD_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def download(content: bytes, filename: str) -> HttpResponse:
+    """A file to save (Excel or Word, told by the name's ending), not to show in the browser."""
+    response = HttpResponse(content, content_type=DOWNLOAD_TYPES[filename.rsplit(".", 1)[-1]])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -5,9 +5,13 @@ figures written into sentences, the typical activities, and, in a summary, a tab
 """
 
 import datetime as dt
+import re
+from collections.abc import Collection, Sequence
+from decimal import Decimal
 from io import BytesIO
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -179,35 +183,55 @@ def service_record_docx(member, rows: list, hours, cumulative, stars: int, issue
 # --- Excel ---------------------------------------------------------------------------------------------------
 
 
-def workbook(title: str, header: list, rows: list[list], note: str = "") -> bytes:
+def workbook(
+    title: str,
+    header: list,
+    rows: list[list],
+    *,
+    lines: Sequence[tuple[str, object]] = (),
+    sheet_title: str = "",
+    percent_columns: Collection[int] = frozenset(),
+) -> bytes:
+    """One sheet: a bold title, lines of "label, value" (what, when, how sorted), a blank row, then the table
+    with a bold header. Figures stay numbers; `percent_columns` (0-based) are shown as percentages."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Figures")[:31]
+    sheet.title = (sheet_title or _("Figures"))[:31]
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
-    if note:
-        sheet.append([note])
+    for label, value in lines:
+        sheet.append([str(label), excel_value(value)])
     sheet.append([])
     sheet.append([str(h) for h in header])
-    for cell in sheet[sheet.max_row]:
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_number(value) for value in row])
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = 16
+        sheet.append([excel_value(value) for value in row])
+    for index in percent_columns:
+        for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=index + 1, max_col=index + 1):
+            cell.number_format = "0.0%"
+    for index in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 28 if index == 1 else 16
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _number(value):
-    """Figures kept as text in the frozen JSON (hours, yuan) go into Excel as numbers."""
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def excel_value(value):
+    """A cell's value: numbers stay numbers (a Decimal, or a figure kept as text in a frozen report such as
+    "6.0"), None stays empty, translatable text becomes text."""
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, str):
-        try:
-            return float(value) if "." in value else int(value)
-        except ValueError:
-            return value
+        return (float(value) if "." in value else int(value)) if NUMBER.fullmatch(value) else value
+    if isinstance(value, Promise):
+        return str(value)
     return value

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.models import Activity
 from volunteer_portal.branches.models import Member, RoleGrant
 from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
-from volunteer_portal.web import apply_service, history_rows, paginate, secretary_required
+from volunteer_portal.web import apply_service, download, history_rows, paginate, secretary_required
 
 from . import documents, hours, reports
 from .evaluation import CRITERIA, evaluate
@@ -27,15 +27,7 @@ from .models import BranchReport, EvaluationCriteria
 from .periods import period_label
 from .selectors import dashboard_node, dashboard_root_id
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Role = RoleGrant.Role
-
-
-def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _report(request: HttpRequest, pk: int) -> BranchReport:
@@ -199,12 +191,12 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     name = f"report-{report.branch.code}-{report.period_start:%Y%m}"
     if kind == "docx":
         typical = list(_activities(report).filter(pk__in=report.typical_activities.all()))
-        return _download(documents.report_docx(report, values, typical), DOCX, f"{name}.docx")
+        return download(documents.report_docx(report, values, typical), f"{name}.docx")
     rows = [[label, value] for _name, label, value in reports.figure_rows(values["total"])]
     rows += [[]] + [[row["type"], row["count"], row["hours"]] for row in values["by_type"]]
     content = documents.workbook(documents.report_title(report), [_("Figure"), _("Value")], rows,
-                                 note=str(report.get_status_display()))  # fmt: skip
-    return _download(content, XLSX, f"{name}.xlsx")
+                                 lines=[(_("Status"), report.get_status_display())])  # fmt: skip
+    return download(content, f"{name}.xlsx")
 
 
 # --- the organisation summary --------------------------------------------------------------------------------
@@ -255,7 +247,7 @@ def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     result = reports.organisation_summary(node, frequency, start)
     name = f"summary-{node.code}-{start:%Y%m}"
     if kind == "docx":
-        return _download(documents.summary_docx(result), DOCX, f"{name}.docx")
+        return download(documents.summary_docx(result), f"{name}.docx")
     header = [
         _("Branch"),
         _("Status"),
@@ -268,7 +260,7 @@ def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         rows.append([row.branch.name, str(reports.STATES[row.state]), *[own.get(n) for n in reports.ADDITIVE],
                      "；".join(f"{label} {then}→{now}" for label, then, now in row.drift)])  # fmt: skip
     rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in reports.ADDITIVE], ""])
-    return _download(documents.workbook(documents.summary_title(result), header, rows), XLSX, f"{name}.xlsx")
+    return download(documents.workbook(documents.summary_title(result), header, rows), f"{name}.xlsx")
 
 
 # --- the year-end evaluation ---------------------------------------------------------------------------------
@@ -317,7 +309,7 @@ def evaluation_download(request: HttpRequest, pk: int) -> HttpResponse:
         cells += [_("yes") if result.eligible else _("no"), "；".join(result.reasons)]
         rows.append(cells)
     title = _("%(node)s: year-end evaluation %(year)d") % {"node": node.name, "year": year}
-    return _download(documents.workbook(title, header, rows), XLSX, f"evaluation-{node.code}-{year}.xlsx")
+    return download(documents.workbook(title, header, rows), f"evaluation-{node.code}-{year}.xlsx")
 
 
 # --- a member's volunteer service record ---------------------------------------------------------------------
@@ -368,4 +360,4 @@ def member_record_docx(request: HttpRequest, pk: int) -> HttpResponse:
     content = documents.service_record_docx(
         member, list(rows), hours.hours_of(rows), cumulative, hours.star_level(cumulative, levels), issuer, start, end
     )
-    return _download(content, DOCX, f"service-record-{member.pk}.docx")
+    return download(content, f"service-record-{member.pk}.docx")

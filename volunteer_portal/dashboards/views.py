@@ -1,5 +1,3 @@
-from io import BytesIO
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
@@ -15,9 +13,10 @@ from beneficiaries.models import AssistanceItem
 from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.branches.selectors import has_write_scope
-from volunteer_portal.web import paginate
+from volunteer_portal.web import download, paginate
 
 from .campaigns import campaign_progress
+from .documents import workbook
 from .figures import Figures, Rollup, active_at, rollup
 from .forms import Period, PeriodForm
 from .reports import due_reports
@@ -165,55 +164,31 @@ def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The children table as shown, as an Excel workbook, with the node, period and sort in a header."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     node, _ancestors, subtree = dashboard_node(request.user, pk)
     _form, period = _period(request)
     result = rollup(node, period.start, period.end, branches=subtree)
     sort = request.GET.get("sort", "")
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Branches")[:31]
-    sheet.append([_("Lei Feng volunteer work: figures by branch")])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Branch"), node.name])
-    sheet.append([_("Period"), f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})"])
     sort_key, _sep, direction = sort.partition(":")
     sort_label = next((str(label) for key, label, _g in COLUMNS if sort_key == key), None)
     if sort_label is None:
         sort_label = _("tree order")
     else:
         sort_label += _(" (smallest first)") if direction == "asc" else _(" (largest first)")
-    sheet.append([_("Sorted by"), sort_label])
-    sheet.append([_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
-    sheet.append([])
-    header = [_("Branch"), *[str(label) for _key, label, _g in COLUMNS]]
-    sheet.append(header)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    rows = []
     for child, child_figures in [*_sorted_children(result, sort), (node, result.figures)]:
         name = child.name if child is not node else _("Total: %(name)s") % {"name": node.name}
-        sheet.append([name, *[_cell(getter(child_figures)) for _key, _label, getter in COLUMNS]])
-    for index, (key, _label, _g) in enumerate(COLUMNS, start=2):
-        if key in PERCENT_COLUMNS:
-            for row in sheet.iter_rows(min_row=8, min_col=index, max_col=index):
-                row[0].number_format = "0.0%"
-    for index in range(1, len(header) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 16 if index > 1 else 28
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        rows.append([name, *[getter(child_figures) for _key, _label, getter in COLUMNS]])
+    content = workbook(
+        _("Lei Feng volunteer work: figures by branch"),
+        [_("Branch"), *[label for _key, label, _g in COLUMNS]],
+        rows,
+        lines=[
+            (_("Branch"), node.name),
+            (_("Period"), f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})"),
+            (_("Sorted by"), sort_label),
+            (_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+        ],
+        sheet_title=_("Branches"),
+        percent_columns={index for index, (key, _l, _g) in enumerate(COLUMNS, start=1) if key in PERCENT_COLUMNS},
     )
-    filename = f"dashboard-{node.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _cell(value):
-    """Numbers stay numbers in Excel: Decimal to float, None (no data) to an empty cell."""
-    if value is None:
-        return None
-    return float(value) if not isinstance(value, int) else value
+    return download(content, f"dashboard-{node.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
