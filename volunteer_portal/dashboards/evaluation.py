@@ -12,16 +12,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Pairing
-from beneficiaries.selectors import pairings_with_status
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch
+from volunteer_portal.branches.models import Branch
 
-from .figures import Figures, own_figures
+from .figures import down_to, own_figures, subtree_totals
 from .models import BranchReport, EvaluationCriteria, ReportRequirement
 from .reports import owed_periods
 
@@ -62,34 +61,25 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
     today = today or timezone.localdate()
     criteria = EvaluationCriteria.current()
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    branches = list(Branch.objects.filter(path__startswith=node.path, active=True).order_by("path"))
-    by_id = {branch.pk: branch for branch in Branch.objects.filter(path__startswith=node.path)}
+    everything = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+    branches = [branch for branch in everything if branch.active]
 
-    # Figures of each branch's subtree: its own figures added to itself and every ancestor inside the node.
-    own = own_figures(node, start, end, today=today)
-    subtree: dict[int, Figures] = defaultdict(Figures)
-    open_pairings: dict[int, int] = defaultdict(int)
-    overdue: dict[int, int] = defaultdict(int)
-    pairings = Pairing.objects.live().filter(
-        member__branch__path__startswith=node.path, end_date__isnull=True, start_date__lte=today
-    )
-    open_counts = pairings.values("member__branch_id").annotate(n=Count("id")).values_list("member__branch_id", "n")
-    overdue_counts = (
-        pairings_with_status(pairings, today=today)
-        .filter(Q(is_overdue=True))
+    # Each branch judged on its subtree: its own figures added to itself and every ancestor inside the node.
+    # Overdue pairings are the figures' own count; the open pairings they are a share of are counted here.
+    subtree = subtree_totals(node, own_figures(node, start, end, today=today), everything)
+    own_open = dict(
+        Pairing.objects.live()
+        .filter(member__branch__path__startswith=node.path, end_date__isnull=True,
+                beneficiary__archived_at__isnull=True, start_date__lte=today)
         .values("member__branch_id")
         .annotate(n=Count("id"))
         .values_list("member__branch_id", "n")
-    )
-    own_open = dict(open_counts.order_by())
-    own_overdue = dict(overdue_counts.order_by())
-    for branch_id, branch in by_id.items():
-        ancestors = [int(part) for part in branch.path[len(node.path) :].split(PATH_SEPARATOR) if part]
-        for target in [node.pk, *ancestors]:
-            if branch_id in own:
-                subtree[target].add(own[branch_id])
-            open_pairings[target] += own_open.get(branch_id, 0)
-            overdue[target] += own_overdue.get(branch_id, 0)
+        .order_by()
+    )  # fmt: skip
+    open_pairings: dict[int, int] = defaultdict(int)
+    for branch in everything:
+        for target in down_to(node, branch.path):
+            open_pairings[target] += own_open.get(branch.pk, 0)
 
     # Reports each branch owes for the year (periods that have ended), and how many are approved.
     requirements = list(ReportRequirement.objects.filter(active=True))
@@ -138,7 +128,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
             _("%(missing)d of %(owed)d required reports not approved") % {"missing": len(owed) - done,
                                                                            "owed": len(owed)},
         ))  # fmt: skip
-        pairs, late = open_pairings[branch.pk], overdue[branch.pk]
+        pairs, late = open_pairings[branch.pk], figures.overdue_pairings
         share = late / pairs if pairs else 0.0
         evaluation.checks.append(Check(
             "overdue", str(CRITERIA[3][1]), f"{late} / {pairs} ({share * 100:.0f}%)",

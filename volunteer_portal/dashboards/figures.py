@@ -117,6 +117,23 @@ def active_at(day: dt.date) -> Q:
     return joined & still_there
 
 
+def down_to(node: Branch, path: str) -> list[int]:
+    """The branches from the node down to the one with this path, both included: where a branch's own figures
+    are added when figures are summed up the tree ("1/4/17/23/" under node 4 gives [4, 17, 23])."""
+    return [node.pk, *(int(part) for part in path[len(node.path) :].split(PATH_SEPARATOR) if part)]
+
+
+def subtree_totals(node: Branch, own: dict[int, Figures], branches: list[Branch]) -> dict[int, Figures]:
+    """Every branch's additive figures over its own subtree inside the node, from the branches' own figures:
+    a pass over the branches and their depth, never over rows."""
+    totals: dict[int, Figures] = defaultdict(Figures)
+    for branch in branches:
+        if branch.pk in own and branch.path.startswith(node.path):
+            for target in down_to(node, branch.path):
+                totals[target].add(own[branch.pk])
+    return totals
+
+
 def _child_key(node: Branch, path_lookup: str):
     """The primary key (as text) of the node's child whose subtree holds the row; "" for the node itself."""
     rest = Substr(path_lookup, len(node.path) + 1)
@@ -276,10 +293,6 @@ def rollup(
         branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
     branches = [b for b in branches if b.path.startswith(node.path)]
     children = [b for b in branches if b.parent_id == node.pk]
-    child_of: dict[int, int | None] = {}
-    for branch in branches:
-        rest = branch.path[len(node.path) :]
-        child_of[branch.pk] = int(rest.split(PATH_SEPARATOR)[0]) if rest else None
     per_branch, monthly, activities, visits = _collect(node, start, end, today)
 
     participants = _distinct_by_child_and_node(
@@ -289,13 +302,9 @@ def rollup(
         visits, node, "branch__path", "beneficiary_id", also_by="beneficiary__disability_category"
     )
 
-    totals = Figures()
-    child_totals: dict[int, Figures] = {child.pk: Figures() for child in children}
-    for branch_id, figures in per_branch.items():
-        totals.add(figures)
-        child = child_of.get(branch_id)
-        if child is not None:
-            child_totals[child].add(figures)
+    sums = subtree_totals(node, per_branch, branches)
+    totals = sums[node.pk]
+    child_totals = {child.pk: sums[child.pk] for child in children}
     whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
     for figures in (totals, *child_totals.values()):
         figures.whole_years = whole_years

@@ -13,17 +13,17 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from activities.models import Activity
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, RoleGrant
+from volunteer_portal.branches.models import Branch, RoleGrant
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.models import save_checked
 
-from .figures import ASSISTANCE_KINDS, Figures, own_figures, rollup
+from .figures import ASSISTANCE_KINDS, Figures, own_figures, rollup, subtree_totals
 from .models import BranchReport, ReportEvent, ReportRequirement, TypicalActivity
 from .periods import Frequency, ended_periods, period_label, period_of
 
@@ -382,7 +382,7 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     if with_drift:
         # Drift is a question for reports that stand: a returned one is being rewritten and freezes again.
         frozen = [r for r in reports.values() if r.figures and r.status in (Status.SUBMITTED, Status.APPROVED)]
-        live_now = _live_totals(node, [r.branch for r in frozen], start, end)
+        live_now = _live_totals(node, branches, [r.branch for r in frozen], start, end)
     rows = []
     for branch in sorted({*required, *(r.branch for r in reports.values())}, key=lambda b: b.path):
         report = reports.get(branch.pk)
@@ -414,20 +414,8 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     return Summary(node, frequency, start, end, rows, children, summed(node.path), counts)
 
 
-def _live_totals(node: Branch, branches: list[Branch], start: dt.date, end: dt.date) -> dict[int, dict]:
-    """Today's figures of each of these branches' subtrees, for the drift check: the branches' own figures read
-    once for the whole node (a fixed number of queries), then each added to the wanted branches above it (a pass
-    over the branches and their depth, never over rows)."""
-    own = own_figures(node, start, end)
-    paths = dict(Branch.objects.filter(path__startswith=node.path).values_list("pk", "path"))
-    wanted = {branch.pk: Figures() for branch in branches}
-    for branch_id, values in own.items():
-        for part in paths.get(branch_id, "").split(PATH_SEPARATOR):
-            if part and int(part) in wanted:
-                wanted[int(part)].add(values)
-    return {pk: _plain(figures) for pk, figures in wanted.items()}
-
-
-def summary_q(frequency: str, start: dt.date) -> Q:
-    start, end = period_of(frequency, start)
-    return Q(period_start=start, period_end=end)
+def _live_totals(node: Branch, everything: list[Branch], wanted: list[Branch], start, end) -> dict[int, dict]:
+    """Today's figures of each wanted branch's subtree, for the drift check: the branches' own figures read once
+    for the whole node (a fixed number of queries), then summed up the tree."""
+    totals = subtree_totals(node, own_figures(node, start, end), everything)
+    return {branch.pk: _plain(totals[branch.pk]) for branch in wanted}
