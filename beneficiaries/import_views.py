@@ -27,11 +27,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = imports.import_stage(actor=request.user, upload=form.cleaned_data["file"])
+            batch, ignored = imports.import_stage(actor=request.user, upload=form.cleaned_data["file"])
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            ignored = getattr(batch, "ignored_headers", [])
             if ignored:
                 messages.warning(
                     request, _("These columns are not in the template and were ignored: %(names)s.")

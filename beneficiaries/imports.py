@@ -322,8 +322,9 @@ def parse_file(upload) -> ParsedFile:
 
 
 @transaction.atomic
-def import_stage(*, actor, upload) -> RosterImport:
-    """Stage an uploaded file. An earlier unfinished import of the same user is discarded (one at a time)."""
+def import_stage(*, actor, upload) -> tuple[RosterImport, list[str]]:
+    """Stage an uploaded file: the staged import, and the file's column headers the template does not have
+    (left aside). An earlier unfinished import of the same user is discarded (one at a time)."""
     parsed = parse_file(upload)
     for earlier in RosterImport.objects.filter(created_by=actor, status__in=UNFINISHED):
         import_discard(actor=actor, batch=earlier)
@@ -334,8 +335,7 @@ def import_stage(*, actor, upload) -> RosterImport:
     for row in parsed.rows:
         row.batch = batch
     RosterImportRow.objects.bulk_create(parsed.rows, batch_size=1000)
-    batch.ignored_headers = parsed.ignored_headers  # type: ignore[attr-defined]
-    return batch
+    return batch, parsed.ignored_headers
 
 
 UNFINISHED = [RosterImport.Status.CHECKING, RosterImport.Status.CHECKED]

@@ -524,3 +524,13 @@ def test_abandoned_imports_are_pruned_with_their_staged_rows(as_user, tree, sett
     call_command("prune_roster_imports", stdout=out)
     assert "Discarded 1" in out.getvalue()
     assert RosterImport.objects.get().status == "discarded" and not RosterImportRow.objects.exists()
+
+
+def test_columns_not_in_the_template_are_named_and_left_aside(as_user, tree):
+    lines = [",".join([*(H[field] for field in imports.COLUMNS), "备注"])]
+    lines.append(",".join([*(person(1).get(field, "") for field in imports.COLUMNS), "随便写的"]))
+    response = as_user(tree.secretary_a).post(
+        START, {"file": SimpleUploadedFile("r.csv", "\n".join(lines).encode())}, follow=True
+    )
+    assert "以下列不在模板中，已忽略：备注" in response.content.decode()
+    assert "随便写的" not in str(RosterImportRow.objects.get().cells)

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         for attempt in ("first import", "same file again"):
             upload.seek(0)
             started = time.perf_counter()
-            batch = imports.import_stage(actor=user, upload=upload)
+            batch, _ignored = imports.import_stage(actor=user, upload=upload)
             staged = time.perf_counter()
             chunks = 0
             while batch.status == batch.Status.CHECKING:
