@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 
 from .models import BranchReport
 from .periods import period_label
-from .reports import ADDITIVE, FIGURE_LABELS, FIGURES, STATES, Summary
+from .reports import ADDITIVE, FIGURE_LABELS, FIGURES, Summary
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -148,7 +148,7 @@ def summary_docx(summary: Summary) -> bytes:
     _table(
         document,
         [_("Branch"), _("Status"), _("Changed after submission")],
-        [[row.branch.name, str(STATES[row.state]), "；".join(f"{label} {then}→{now}" for label, then, now in row.drift)]
+        [[row.branch.name, row.label, row.drift_text]
          for row in summary.rows],
     )  # fmt: skip
     return _save(document)

@@ -108,6 +108,7 @@ class Rollup:
     children: list[tuple[Branch, Figures]]
     monthly: list[tuple[dt.date, int, int]]  # (first day of month, activities, visits)
     households_by_category: list[tuple[str, int]]
+    own: dict[int, Figures] = field(default_factory=dict)  # each branch's additive figures on its own records
 
 
 def active_at(day: dt.date) -> Q:
@@ -324,6 +325,7 @@ def rollup(
         households_by_category=[
             (str(label), households.get(f"by:{value}", 0)) for value, label in DisabilityCategory.choices
         ],
+        own=dict(per_branch),
     )
 
 

@@ -257,8 +257,8 @@ def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     rows = []
     for row in result.rows:
         own = row.report.figures["own"] if row.report and row.report.figures else {}
-        rows.append([row.branch.name, str(reports.STATES[row.state]), *[own.get(n) for n in reports.ADDITIVE],
-                     "；".join(f"{label} {then}→{now}" for label, then, now in row.drift)])  # fmt: skip
+        rows.append([row.branch.name, row.label, *[own.get(n) for n in reports.ADDITIVE],
+                     row.drift_text])  # fmt: skip
     rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in reports.ADDITIVE], ""])
     return download(documents.workbook(documents.summary_title(result), header, rows), f"{name}.xlsx")
 

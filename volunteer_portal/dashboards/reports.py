@@ -2,7 +2,7 @@
 organisation summary. Figures come from `figures.py`, so a report counts exactly as the dashboard does.
 
 Workflow: a secretary drafts (the draft is prefilled from the live records), edits and submits; submitting
-freezes the figures. A leader whose scope covers the branch approves the report or returns it with a comment;
+freezes the figures. A leader of an ancestor branch approves the report or returns it with a comment;
 a returned report can be edited and submitted again. Nobody edits a submitted or approved report. Every
 transition is a ReportEvent (who, when, comment).
 """
@@ -91,10 +91,10 @@ def activities_by_type(branch: Branch, start: dt.date, end: dt.date) -> list[dic
 def live_figures(branch: Branch, start: dt.date, end: dt.date) -> dict:
     """What a report on this branch and period states today: its subtree's figures, the branch's own additive
     figures (for summing reports up the tree) and the activities by type."""
-    subtree = rollup(branch, start, end).figures
-    own = _plain(own_figures(branch, start, end).get(branch.pk, Figures()))
+    result = rollup(branch, start, end)
+    own = _plain(result.own.get(branch.pk, Figures()))
     return {
-        "total": _plain(subtree),
+        "total": _plain(result.figures),
         "own": {name: own[name] for name in ADDITIVE},
         "by_type": activities_by_type(branch, start, end),
     }
@@ -350,6 +350,11 @@ class SummaryRow:
     @property
     def label(self) -> str:
         return str(STATES[self.state])
+
+    @property
+    def drift_text(self) -> str:
+        """The differences in one line, as the downloads show them: "活动 2→3；走访次数 1→0"."""
+        return "；".join(f"{label} {then}→{now}" for label, then, now in self.drift)
 
 
 @dataclass
