@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from volunteer_portal.branches.selectors import may_reveal
+from volunteer_portal.spreadsheets import append_row
 
 
 def roster_workbook(queryset: QuerySet, user) -> tuple[bytes, int]:
@@ -21,7 +22,7 @@ def roster_workbook(queryset: QuerySet, user) -> tuple[bytes, int]:
         _("Disability grade"), _("Hardship category"), _("Responsible branch"), _("Address"), _("Phone"),
         _("Guardian"), _("Last visit"),
     ]  # fmt: skip
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
@@ -30,7 +31,7 @@ def roster_workbook(queryset: QuerySet, user) -> tuple[bytes, int]:
         if b.branch_id not in revealable:
             revealable[b.branch_id] = may_reveal(user, b.branch)
         full = revealable[b.branch_id]
-        sheet.append([
+        append_row(sheet, [
             b.name, b.get_gender_display(), b.id_number if full else b.masked_id_number,
             (b.certificate_number if full else b.masked_certificate_number) or "",
             b.get_disability_category_display(), b.get_disability_grade_display(), b.get_household_status_display(),

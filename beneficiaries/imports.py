@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import branch_list, grant_paths, own_branch_id
+from volunteer_portal.spreadsheets import append_row
 from volunteer_portal.validators import normalize_id_number
 
 from .forms import BeneficiaryForm
@@ -115,7 +116,7 @@ def template_workbook(user) -> bytes:
     with translation.override("zh-hans"):
         sheet.title = _("Roster")
         notes = workbook.create_sheet(_("How to fill in"))
-        sheet.append([names[name] for name in COLUMNS])
+        append_row(sheet, [names[name] for name in COLUMNS])
         required_fill = PatternFill("solid", fgColor="FFF2CC")
         for index, name in enumerate(COLUMNS, start=1):
             cell = sheet.cell(row=1, column=index)
@@ -154,7 +155,7 @@ def template_workbook(user) -> bytes:
             "statutory_basis": _("Instead of consent: one of %(names)s")
             % {"names": "、".join(StatutoryBasis.objects.values_list("name", flat=True)) or _("(none set up)")},
         }
-        notes.append([_("Column"), _("Required"), _("What to write")])
+        append_row(notes, [_("Column"), _("Required"), _("What to write")])
         for cell in notes[1]:
             cell.font = Font(bold=True)
         for name in COLUMNS:
@@ -163,10 +164,10 @@ def template_workbook(user) -> bytes:
                 text = _("One of: %(values)s") % {"values": "、".join(choice_labels(name))} + (
                     " " + text if text else ""
                 )
-            notes.append([names[name], _("yes") if name in REQUIRED else "", text])
-        notes.append([])
-        notes.append([_("Rows already registered (the same ID number) are updated; new ones are added. Nothing "
-                        "is written until you have seen the preview and confirmed.")])  # fmt: skip
+            append_row(notes, [names[name], _("yes") if name in REQUIRED else "", text])
+        append_row(notes, [])
+        append_row(notes, [_("Rows already registered (the same ID number) are updated; new ones are added. Nothing "
+                            "is written until you have seen the preview and confirmed.")])  # fmt: skip
         notes.column_dimensions["A"].width = 22
         notes.column_dimensions["B"].width = 8
         notes.column_dimensions["C"].width = 100

@@ -15,6 +15,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from volunteer_portal.spreadsheets import append_row
+
 from .models import BranchReport
 from .periods import period_label
 from .reports import ADDITIVE, FIGURE_LABELS, FIGURES, Summary
@@ -201,17 +203,17 @@ def workbook(
     book = Workbook()
     sheet = book.active
     sheet.title = (sheet_title or _("Figures"))[:31]
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in lines:
-        sheet.append([str(label), excel_value(value)])
+        append_row(sheet, [str(label), excel_value(value)])
     sheet.append([])
-    sheet.append([str(h) for h in header])
+    append_row(sheet, [str(h) for h in header])
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([excel_value(value) for value in row])
+        append_row(sheet, [excel_value(value) for value in row])
     for index in percent_columns:
         for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=index + 1, max_col=index + 1):
             cell.number_format = "0.0%"

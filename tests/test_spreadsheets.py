@@ -1,0 +1,120 @@
+"""Every .xlsx the portal writes keeps text as text: a name typed as a formula stays the text typed, never a
+live formula, and no apostrophe is added ("+86 …" stays as it is). Each workbook is downloaded through its view
+and reopened."""
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from volunteer_portal.branches.models import Branch, RoleGrant
+from volunteer_portal.dashboards.models import BranchReport, ReportRequirement
+from volunteer_portal.dashboards.periods import Frequency
+
+from .factories import ActivityFactory, BeneficiaryFactory, RoleGrantFactory, UserFactory, VisitFactory
+
+pytestmark = pytest.mark.django_db
+
+FORMULA = '=HYPERLINK("http://x","y")'
+PHONE = "+86 13800000000"
+Q3 = dt.date(2026, 7, 1)
+QUARTER = {"frequency": "quarterly", "year": 2026, "number": 3}
+
+
+@pytest.fixture
+def typed(tree):
+    """branch_a and a beneficiary named as a formula, branch_b and the beneficiary's address a phone number."""
+    Branch.objects.filter(pk=tree.branch_a.pk).update(name=FORMULA)
+    Branch.objects.filter(pk=tree.branch_b.pk).update(name=PHONE)
+    Branch.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+    ReportRequirement.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a, name=FORMULA, address=PHONE)
+    VisitFactory(beneficiary=beneficiary, branch=tree.branch_a, date=dt.date(2026, 7, 5),
+                 activity=ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 7, 5)))  # fmt: skip
+    return beneficiary
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def download(tree, what: str) -> bytes:
+    if what == "roster":
+        exporter = UserFactory(username="exporter")
+        RoleGrantFactory(user=exporter, branch=tree.district, role=RoleGrant.Role.LEADER, may_export=True)
+        response = signed_in(exporter).get(reverse("beneficiaries:beneficiary-export"))
+    elif what == "template":
+        response = signed_in(tree.secretary_a).get(reverse("beneficiaries:import-template"))
+    elif what == "dashboard":
+        response = signed_in(tree.district_leader).get(reverse("dashboards:dashboard-export", args=[tree.district.pk]))
+    elif what == "report":
+        report = BranchReport.objects.create(
+            branch=tree.branch_a, frequency=Frequency.QUARTERLY, period_start=Q3, period_end=dt.date(2026, 9, 30)
+        )
+        response = signed_in(tree.secretary_a).get(reverse("reports:report-xlsx", args=[report.pk]))
+    elif what == "summary":
+        response = signed_in(tree.district_leader).get(reverse("reports:summary-xlsx", args=[tree.district.pk]),
+                                                       QUARTER)  # fmt: skip
+    else:
+        response = signed_in(tree.district_leader).get(
+            reverse("reports:evaluation-xlsx", args=[tree.district.pk]), {"year": 2026}
+        )
+    assert response.status_code == 200, what
+    return response.content
+
+
+@pytest.mark.parametrize("what", ["roster", "template", "dashboard", "report", "summary", "evaluation"])
+def test_text_is_written_as_the_text_typed_never_a_formula(tree, typed, what):
+    content = download(tree, what)
+    book = load_workbook(io.BytesIO(content))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    typed_cells = [
+        cell for cell in cells if isinstance(cell.value, str) and ("HYPERLINK" in cell.value or PHONE in cell.value)
+    ]
+    assert typed_cells, what
+    for cell in typed_cells:
+        assert cell.data_type == "s", (what, cell.coordinate, cell.value)
+        assert not cell.value.startswith("'"), (what, cell.coordinate)
+    exact = {cell.value for cell in typed_cells}
+    if what == "report":  # the title names the branch: "=HYPERLINK(…): …"
+        assert any(value.startswith(FORMULA) for value in exact)
+    elif what != "template":  # the template names the unit inside its explanations
+        assert {FORMULA, PHONE} <= exact, what
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = archive.read(name)
+                assert b"<f>" not in xml and b"<f " not in xml, (what, name)
+
+
+def test_numbers_and_dates_stay_numbers_and_dates(tree, typed):
+    rows = list(load_workbook(io.BytesIO(download(tree, "roster"))).active.iter_rows())
+    person = next(row for row in rows if row[0].value == FORMULA)
+    assert person[8].value == PHONE and person[8].data_type == "s"  # the address
+    assert person[-1].is_date and person[-1].value.date() == dt.date(2026, 7, 5)  # the last visit
+    dashboard = load_workbook(io.BytesIO(download(tree, "dashboard"))).active
+    branch_row = next(row for row in dashboard.iter_rows() if row[0].value == FORMULA)
+    assert branch_row[1].data_type == "n" and branch_row[1].value == 1  # one activity this year
+
+
+def test_the_helper_leaves_other_values_alone():
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    from volunteer_portal.spreadsheets import append_row
+
+    sheet = Workbook().active
+    append_row(sheet, ["=1+1", "@SUM(A1)", "-2", "#N/A", 3, 2.5, Decimal("1.5"), dt.date(2026, 1, 5), None, ""])
+    cells = list(sheet[1])
+    assert [cell.data_type for cell in cells[:4]] == ["s"] * 4
+    assert [cell.value for cell in cells[:4]] == ["=1+1", "@SUM(A1)", "-2", "#N/A"]
+    assert [cell.data_type for cell in cells[4:7]] == ["n"] * 3
+    assert cells[7].is_date and cells[8].value is None

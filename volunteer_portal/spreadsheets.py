@@ -1,0 +1,32 @@
+"""Writing .xlsx cells (openpyxl), shared by every workbook the portal makes.
+
+openpyxl turns a string that starts with "=" into a formula and one such as "#N/A" into an error, so a name or
+an address typed as `=HYPERLINK(...)` would run when the file is opened. Every text cell is therefore written
+as a text cell, with exactly the text given: no apostrophe is put in front (a "+86 138…" phone number stays as
+typed), and numbers and dates stay numbers and dates.
+"""
+
+from collections.abc import Iterable
+
+from django.utils.functional import Promise
+
+
+def set_cell(cell, value) -> None:
+    """Put a value in a cell; text (and lazy translations) always as text."""
+    if isinstance(value, Promise):
+        value = str(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # after the value: assigning a value guesses the type again
+
+
+def append_row(sheet, values: Iterable) -> None:
+    """Add a row at the bottom of a sheet, as `sheet.append` does, with every text cell a text cell."""
+    from openpyxl.cell import Cell
+
+    cells = []
+    for value in values:
+        cell = Cell(sheet)
+        set_cell(cell, value)
+        cells.append(cell)
+    sheet.append(cells)
