@@ -141,6 +141,5 @@ def photo_view(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileRe
     """Photos are served only to users whose scope covers the activity; never from a public URL."""
     photo = photo_get_for_user(request.user, pk)
     field = photo.thumbnail if thumbnail and photo.thumbnail else photo.image
-    response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    # Photos show people: like every signed-in page, not cached (security.NeverCacheSignedInMiddleware).
+    return FileResponse(field.open("rb"), content_type="image/jpeg")

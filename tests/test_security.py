@@ -134,6 +134,30 @@ def test_the_pages_have_no_inline_scripts_or_styles(as_user, tree, records):
         assert re.search(r"\son[a-z]+=", page) is None, url
 
 
+def test_pages_and_downloads_of_a_signed_in_user_are_never_cached(as_user, tree, records, photo_factory):
+    from volunteer_portal.branches.models import RoleGrant
+
+    RoleGrant.objects.filter(user=tree.secretary_a).update(may_export=True)
+    photo = photo_factory(records["activity"])
+    client = as_user(tree.secretary_a)
+    for url in [
+        records["beneficiary"].get_absolute_url(),
+        reverse("beneficiaries:beneficiary-export"),
+        reverse("activities:photo", args=[photo.pk]),
+        reverse("activities:photo-thumbnail", args=[photo.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"no-store", "no-cache", "private", "max-age=0"} <= directives, (url, response["Cache-Control"])
+
+
+def test_the_sign_in_page_still_works(client, tree):
+    assert client.get(LOGIN).status_code == 200
+    assert sign_in(client, TEST_PASSWORD).status_code == 302
+    assert "no-store" in client.get(reverse("home"))["Cache-Control"]
+
+
 def test_check_deploy_reports_nothing_under_production_settings():
     # A clean production environment: none of the test run's own variables (the browser tests set
     # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses).

@@ -1,6 +1,6 @@
-"""Account protection required of systems holding sensitive personal data (等保 level 2/3): password policy and
-session timeouts. Login-failure lockout is django-axes (settings.AXES_*); the security headers are
-Django's SecurityMiddleware and django-csp."""
+"""Account protection required of systems holding sensitive personal data (等保 level 2/3): password policy,
+session timeouts, and no copies of signed-in pages in caches. Login-failure lockout is django-axes
+(settings.AXES_*); the security headers are Django's SecurityMiddleware and django-csp."""
 
 import time
 
@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -86,3 +87,18 @@ class SessionTimeoutMiddleware:
         logout(request)
         messages.info(request, reason)
         return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+
+
+class NeverCacheSignedInMiddleware:
+    """Whatever a signed-in user is shown (pages, Excel and Word files, photos) may hold personal data: no
+    browser or proxy keeps a copy (`Cache-Control: no-store`), unless the view chose its own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
