@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,5 +141,9 @@ def photo_view(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileRe
     """Photos are served only to users whose scope covers the activity; never from a public URL."""
     photo = photo_get_for_user(request.user, pk)
     field = photo.thumbnail if thumbnail and photo.thumbnail else photo.image
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
+        raise Http404 from None
     # Photos show people: like every signed-in page, not cached (security.NeverCacheSignedInMiddleware).
-    return FileResponse(field.open("rb"), content_type="image/jpeg")
+    return FileResponse(handle, content_type="image/jpeg")

@@ -158,6 +158,18 @@ def test_photos_are_stored_with_a_thumbnail(as_user, tree, visit_type, people, p
     assert photo.uploaded_by == tree.secretary_a
 
 
+@pytest.mark.parametrize("missing", ["image", "thumbnail"])
+def test_a_photo_whose_file_is_gone_answers_404(as_user, tree, photo_factory, missing):
+    photo = photo_factory(ActivityFactory(branch=tree.branch_a))
+    field = getattr(photo, missing)
+    field.storage.delete(field.name)
+    client = as_user(tree.secretary_a)
+    url = reverse("activities:photo-thumbnail" if missing == "thumbnail" else "activities:photo", args=[photo.pk])
+    assert client.get(url).status_code == 404
+    other = "activities:photo" if missing == "thumbnail" else "activities:photo-thumbnail"
+    assert client.get(reverse(other, args=[photo.pk])).status_code == 200  # the other file is still there
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
