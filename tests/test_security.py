@@ -54,6 +54,43 @@ def test_the_lockout_lifts_after_the_cool_off(client, tree, settings):
     assert sign_in(client, TEST_PASSWORD).status_code == 302
 
 
+def test_tries_during_a_lockout_do_not_extend_it(client, tree, settings):
+    """A lockout lasts AXES_COOLOFF_MINUTES from the failure that caused it, however often someone keeps trying."""
+    import datetime as dt
+    from unittest import mock
+
+    from volunteer_portal.branches.models import AccessLog
+
+    start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    clock = [start]
+
+    def now():
+        return clock[0]
+
+    # django-axes imports `now` by name; everything else reads django.utils.timezone.now.
+    with (
+        mock.patch("django.utils.timezone.now", now),
+        mock.patch("axes.handlers.proxy.now", now),
+        mock.patch("axes.attempts.now", now),
+    ):
+        for _ in range(5):
+            sign_in(client, "wrong")
+        assert sign_in(client, TEST_PASSWORD).status_code == 429  # locked
+        for minute in range(1, 21):
+            clock[0] = start + dt.timedelta(minutes=minute)
+            response = sign_in(client, "wrong")  # someone keeps guessing, once a minute
+            if minute < settings.AXES_COOLOFF_TIME / dt.timedelta(minutes=1):
+                assert response.status_code == 429, minute
+            if minute == 16:
+                clock[0] += dt.timedelta(seconds=30)
+                assert sign_in(client, TEST_PASSWORD).status_code == 302  # 16 minutes after the lock
+                client.logout()
+        # Four wrong tries since the sign-in (minutes 17 to 20); the fifth locks the pair again.
+        assert sign_in(client, "wrong").status_code == 429
+    failed = AccessLog.objects.filter(event=AccessLog.Event.SIGN_IN_FAILED, username="secretary_a")
+    assert failed.count() == 5 + 1 + 20 + 1  # every try is in the access log, those refused by the lockout too
+
+
 @pytest.mark.parametrize(
     ("password", "ok"),
     [

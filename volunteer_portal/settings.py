@@ -148,9 +148,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in lockout (django-axes): 5 failures for one username from one address lock that pair out.
+# Sign-in lockout (django-axes): 5 failures for one username from one address lock that pair out for
+# AXES_COOLOFF_MINUTES from the failure that locked it. Tries during the lockout are refused but do not extend
+# it: otherwise anyone guessing once a minute keeps the rightful user out for as long as they like.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
