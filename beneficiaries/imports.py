@@ -7,10 +7,12 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min
@@ -41,6 +43,13 @@ MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 500  # rows checked per request: about a second, so the progress bar moves
 MAX_BLANK_ROWS = 1000
 MAX_CELL = 5000  # characters: longer than any field the form takes, so a longer cell is a mistake
+# A sheet's cells, rows and merged ranges (<c>, <row>, <mergeCell>, with any namespace prefix), found by
+# streaming its XML.
+SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,19}:)?(c|row|mergeCell)[\s/>]")
+SCAN_CHUNK = 1024 * 1024
+# Excel's last column is XFD: no row of a workbook it wrote holds more cells. openpyxl reads a row whole, so a
+# longer row (a crafted file) could still take hundreds of MB within the cell limit.
+EXCEL_COLUMNS = 16_384
 
 # The template's columns, in order. Headers are the beneficiary form's own labels, in Chinese.
 COLUMNS = [
@@ -191,19 +200,91 @@ def _cell_text(value) -> str:
     return str(value).replace("\x00", "").strip()
 
 
+def _max_unpacked_bytes() -> int:
+    return settings.ROSTER_IMPORT_MAX_UNCOMPRESSED_MB * 1024 * 1024
+
+
+def _check_unpacked_size(upload) -> None:
+    """A few hundred KB of .xlsx can unpack to gigabytes of XML. The sizes an archive declares bound what is read
+    from it: Python's zipfile never unpacks a member past its declared size."""
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(_("This file could not be read as an Excel workbook (.xlsx).")) from error
+    finally:
+        upload.seek(0)
+    if unpacked > _max_unpacked_bytes():
+        raise ImportFileError(
+            _("The workbook is larger than %(mb)d MB once unpacked: remove pictures and other sheets, or split the "
+              "roster into several files.") % {"mb": settings.ROSTER_IMPORT_MAX_UNCOMPRESSED_MB}
+        )  # fmt: skip
+
+
+def _sheet_tags(xml) -> Iterator[bytes]:
+    """The names of a sheet's <c>, <row> and <mergeCell> tags in order, read a chunk at a time: the sheet's XML
+    is never held whole. A tag cut by a chunk's end is found with the next chunk."""
+    keep = 32  # longer than any tag the pattern matches
+    tail = b""
+    while chunk := xml.read(SCAN_CHUNK):
+        data = tail + chunk
+        cut = max(len(data) - keep, 0)
+        for found in SHEET_TAG.finditer(data):
+            if found.start() >= cut:
+                break
+            yield found.group(1)
+        tail = data[cut:]
+    for found in SHEET_TAG.finditer(tail):
+        yield found.group(1)
+
+
+def _scan_sheet(xml) -> tuple[int, int, bool]:
+    """The sheet's cells, the most cells in one row, and whether it has merged cells. Stops once past a limit."""
+    limit = settings.ROSTER_IMPORT_MAX_CELLS
+    cells = widest = in_row = 0
+    merged = False
+    for tag in _sheet_tags(xml):
+        if tag == b"c":
+            cells += 1
+            in_row += 1
+            widest = max(widest, in_row)
+            if cells > limit or in_row > EXCEL_COLUMNS:
+                break
+        elif tag == b"row":
+            in_row = 0
+        else:
+            merged = True
+    return cells, widest, merged
+
+
 def _xlsx_rows(upload) -> Iterator[tuple]:
-    """The first sheet's rows, as wide as its header row. Merged cells are refused (only their first cell holds
-    the value, so the others would read as empty), and so is a sheet that cannot be read to the end."""
+    """The first sheet's rows, as wide as its header row. A workbook too large once unpacked, or whose first sheet
+    holds too many cells or a row longer than Excel allows, is refused before any row is read; so are merged
+    cells (only their first cell holds the value, so the others would read as empty), and a sheet that cannot be
+    read to the end."""
     from openpyxl import load_workbook
 
     unreadable = _("This file could not be read as an Excel workbook (.xlsx).")
+    _check_unpacked_size(upload)
     try:
+        # Read-only: this reads the workbook's list of parts, its styles and shared strings (all within the
+        # unpacked size just checked), not the sheets.
         workbook = load_workbook(upload, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         with sheet.parent._archive.open(sheet._worksheet_path) as xml:
-            merged = b"<mergeCell " in xml.read()
+            cells, widest, merged = _scan_sheet(xml)
     except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
         raise ImportFileError(unreadable) from error
+    if widest > EXCEL_COLUMNS:
+        workbook.close()
+        raise ImportFileError(unreadable)
+    if cells > settings.ROSTER_IMPORT_MAX_CELLS:
+        workbook.close()
+        raise ImportFileError(
+            _("The first sheet has more than %(max)s cells (empty cells with a format count too): delete the rows "
+              "and columns after the roster, or split it into several files.")
+            % {"max": f"{settings.ROSTER_IMPORT_MAX_CELLS:,}"}
+        )  # fmt: skip
     if merged:
         workbook.close()
         raise ImportFileError(_("The sheet has merged cells: unmerge them and fill in every cell, then upload again."))
@@ -227,6 +308,11 @@ def _xlsx_rows(upload) -> Iterator[tuple]:
 
 
 def _csv_rows(upload) -> Iterator[tuple]:
+    if upload.size > _max_unpacked_bytes():
+        raise ImportFileError(
+            _("The CSV file is larger than %(mb)d MB: split the roster into several files.")
+            % {"mb": settings.ROSTER_IMPORT_MAX_UNCOMPRESSED_MB}
+        )
     raw = upload.read()
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK unless told otherwise
         try:

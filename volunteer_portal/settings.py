@@ -163,6 +163,11 @@ AXES_VERBOSE = False
 ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", 365)
 # An uploaded roster left unconfirmed is discarded, with its staged personal data, after this many hours.
 ROSTER_IMPORT_KEEP_HOURS = envint("ROSTER_IMPORT_KEEP_HOURS", 24)
+# An uploaded roster is refused before it is read when the workbook unpacks to more than this many MB (or a CSV
+# file is larger), or its first sheet holds more cells: 20,000 rows (the most an import takes) of the template's
+# 22 columns are 440,000. Both keep a small upload from taking hundreds of MB of memory.
+ROSTER_IMPORT_MAX_UNCOMPRESSED_MB = envint("ROSTER_IMPORT_MAX_UNCOMPRESSED_MB", 50)
+ROSTER_IMPORT_MAX_CELLS = envint("ROSTER_IMPORT_MAX_CELLS", 500_000)
 if ACCESS_LOG_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be at least 183 (six months).")
 
