@@ -186,3 +186,15 @@ def test_the_admin_archives_instead(admin_client_zh, some_data):
     some_data.refresh_from_db()
     assert some_data.is_archived
     assert some_data.history.first().history_user.username == "root"
+
+
+def test_staff_who_may_only_view_open_a_branch(client, tree):
+    from django.contrib.auth.models import Permission
+
+    from .factories import UserFactory
+
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_branch"))
+    client.force_login(viewer)
+    response = client.get(reverse("admin:branches_branch_change", args=[tree.branch_a.pk]))
+    assert response.status_code == 200 and "丽景社区" in response.content.decode()

@@ -45,7 +45,7 @@ class BranchAdmin(RecordAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        if obj is not None:
+        if obj is not None and "parent" in form.base_fields:  # absent for staff who may only view
             # Moving under its own subtree would make a loop; the service refuses it too.
             form.base_fields["parent"].queryset = Branch.objects.exclude(path__startswith=obj.path)
         return form
