@@ -1,7 +1,21 @@
+"""The admin of the personal data: every list scoped to the staff member's grants (superusers aside), and the
+numbers and birth dates shown as `privacy.personal_view` decides, in the lists, the forms and the history. The
+full numbers are revealed on the portal's page, through its logged action."""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db.models import Q
+from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, ReadOnlyAdmin, RecordAdmin
+from volunteer_portal.branches.selectors import scope_q
 
 from .models import (
     ActivityBeneficiary,
@@ -16,6 +30,46 @@ from .models import (
     Visit,
     VisitVisitor,
 )
+from .privacy import birth_decade, mask_certificate_number, mask_id_number, search_q
+
+HIDDEN_IN_HISTORY: dict[str, Callable[[Any], str]] = {
+    "id_number": mask_id_number,
+    "certificate_number": mask_certificate_number,
+    "birth_date": birth_decade,
+}
+
+
+class ScopedAdminMixin(SimpleHistoryAdmin if TYPE_CHECKING else object):  # type: ignore[misc]
+    """Rows of personal data only in the staff member's scope (the union of their grants' subtrees)."""
+
+    scope_via = "beneficiary__branch"
+    scope_role: str | None = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_q(request.user, via=self.scope_via, role=self.scope_role))
+
+    def _in_scope(self, request, object_id) -> None:
+        # django-simple-history's pages find a record through its history when the queryset does not have it.
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """The admin's history page lists each change with its old and new values: numbers masked there too."""
+
+    def prepare_delta_change_value(self, change, value):
+        hide = HIDDEN_IN_HISTORY.get(change.field)
+        if hide is not None:
+            return hide(value) if value else value
+        return super().prepare_delta_change_value(change, value)
 
 
 @admin.register(StatutoryBasis)
@@ -25,7 +79,11 @@ class StatutoryBasisAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(RecordAdmin):
+class ConsentAdmin(ScopedAdminMixin, RecordAdmin):
+    # Who consented on which day bounds the age (the person's own consent needs 14 years): only for staff who
+    # may see the full numbers.
+    scope_role = "may_reveal"
+
     list_display = ["beneficiary", "given_by", "guardian_name", "given_on", "withdrawn_on"]
     list_filter = ["given_by", "given_on", "withdrawn_on"]
     search_fields = ["beneficiary__name", "guardian_name"]
@@ -55,7 +113,8 @@ class VisitVisitorInline(admin.TabularInline):
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(RecordAdmin):
+class BeneficiaryAdmin(ScopedAdminMixin, RecordAdmin):
+    scope_via = "branch"
     list_display = [
         "name",
         "gender",
@@ -67,16 +126,17 @@ class BeneficiaryAdmin(RecordAdmin):
         "archived_at",
     ]
     list_filter = ["disability_category", "disability_grade", "household_status", "gender", "needs"]
-    # Search by name, or by the last characters of the ID number (what people read off a certificate).
-    search_fields = ["name", "id_number__iendswith", "branch__name"]
+    # Searched by name or branch, or by the end of the ID number as far as `privacy.search_q` allows.
+    search_fields = ["name", "branch__name"]
     autocomplete_fields = ["branch"]
     inlines = [BeneficiaryNeedInline]
     list_select_related = ["branch"]
+    readonly_fields = ["masked_id", "masked_certificate", "born", "reveal"]
     fieldsets = [
-        (None, {"fields": ["name", "gender", "birth_date", "branch", "household_status", "statutory_basis"]}),
+        (None, {"fields": ["name", "gender", "born", "branch", "household_status", "statutory_basis"]}),
         (
             _("Disability"),
-            {"fields": ["id_number", "certificate_number", "disability_category", "disability_grade"]},
+            {"fields": ["masked_id", "masked_certificate", "reveal", "disability_category", "disability_grade"]},
         ),
         (_("Contact"), {"fields": ["address", "phone", "guardian_name", "guardian_phone"]}),
         (
@@ -92,13 +152,42 @@ class BeneficiaryAdmin(RecordAdmin):
         ),
     ]
 
+    def has_add_permission(self, request) -> bool:
+        # People are registered on the portal, where their consent or legal basis is recorded with them.
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        condition, _note = search_q(request.user, search_term, request=request)
+        return queryset.filter(condition | Q(branch__name__icontains=search_term.strip())), False
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedHistoryHelper(self.model, historical_record)
+
     @admin.display(description=_("ID number"))
     def masked_id(self, obj: Beneficiary) -> str:
-        return obj.masked_id_number
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("disability certificate number"))
+    def masked_certificate(self, obj: Beneficiary) -> str:
+        return mask_certificate_number(obj.certificate_number) or "—"
+
+    @admin.display(description=_("Born"))
+    def born(self, obj: Beneficiary) -> str:
+        return birth_decade(obj.birth_date)
+
+    @admin.display(description=_("Full numbers"))
+    def reveal(self, obj: Beneficiary) -> str:
+        # The portal's page offers the logged reveal to those who may see them, and only to them.
+        if not obj.pk:
+            return "—"
+        label = _("On the portal's page, for those who may see them (recorded in the access log)")
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), label)
 
 
 @admin.register(ActivityBeneficiary)
-class ActivityBeneficiaryAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ActivityBeneficiaryAdmin(ScopedAdminMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["activity", "beneficiary"]
     search_fields = ["activity__title", "beneficiary__name"]
     autocomplete_fields = ["activity", "beneficiary"]
@@ -106,7 +195,7 @@ class ActivityBeneficiaryAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Pairing)
-class PairingAdmin(RecordAdmin):
+class PairingAdmin(ScopedAdminMixin, RecordAdmin):
     list_display = ["member", "beneficiary", "start_date", "end_date", "interval_days"]
     list_filter = ["interval_days", "start_date"]
     search_fields = ["member__name", "beneficiary__name"]
@@ -120,7 +209,7 @@ class AssistanceItemInline(NoDeleteInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(RecordAdmin):
+class VisitAdmin(ScopedAdminMixin, RecordAdmin):
     list_display = ["date", "beneficiary", "branch", "activity", "follow_up_needed"]
     list_filter = ["date", "follow_up_needed", "branch__kind"]
     search_fields = ["beneficiary__name", "branch__name", "notes"]
@@ -131,7 +220,9 @@ class VisitAdmin(RecordAdmin):
 
 
 @admin.register(AssistanceItem)
-class AssistanceItemAdmin(RecordAdmin):
+class AssistanceItemAdmin(ScopedAdminMixin, RecordAdmin):
+    scope_via = "visit__beneficiary__branch"
+
     list_display = ["visit", "kind", "description", "quantity", "value"]
     list_filter = ["kind"]
     search_fields = ["description", "visit__beneficiary__name"]

@@ -1,13 +1,14 @@
 """The beneficiary roster as an Excel workbook (openpyxl). Numbers are masked row by row unless the exporter
-may reveal them for that beneficiary's branch."""
+may reveal them for that beneficiary's branch (`privacy.personal_view`: the export itself is logged)."""
 
 from io import BytesIO
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from volunteer_portal.branches.selectors import may_reveal
 from volunteer_portal.spreadsheets import append_row
+
+from .privacy import personal_view
 
 
 def roster_workbook(queryset: QuerySet, user) -> tuple[bytes, int]:
@@ -26,14 +27,10 @@ def roster_workbook(queryset: QuerySet, user) -> tuple[bytes, int]:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
-    revealable: dict[int, bool] = {}
     for b in queryset.select_related("branch"):
-        if b.branch_id not in revealable:
-            revealable[b.branch_id] = may_reveal(user, b.branch)
-        full = revealable[b.branch_id]
+        shown = personal_view(user, b, revealed=True)
         append_row(sheet, [
-            b.name, b.get_gender_display(), b.id_number if full else b.masked_id_number,
-            (b.certificate_number if full else b.masked_certificate_number) or "",
+            b.name, b.get_gender_display(), shown.id_number, shown.certificate_number,
             b.get_disability_category_display(), b.get_disability_grade_display(), b.get_household_status_display(),
             b.branch.name, b.address, b.phone, b.guardian_name, getattr(b, "last_visit", None),
         ])  # fmt: skip

@@ -1,10 +1,10 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.branches.selectors import branch_list
 
 from .models import Beneficiary, DisabilityCategory, DisabilityGrade, Need
+from .privacy import search_q
 from .selectors import beneficiaries_with_overdue_pairing_q, never_visited_q
 
 
@@ -13,7 +13,7 @@ def _branches(request):
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name or last 4 characters of the ID number"), method="search")
+    q = django_filters.CharFilter(label=_("Name or last 2 characters of the ID number"), method="search")
     disability_category = django_filters.ChoiceFilter(
         label=_("Disability category"), choices=DisabilityCategory.choices, empty_label=_("All")
     )
@@ -38,9 +38,11 @@ class BeneficiaryFilter(django_filters.FilterSet):
         model = Beneficiary
         fields: list[str] = []
 
+    search_note = ""
+
     def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(id_number__endswith=value.upper()))
+        condition, self.search_note = search_q(self.request.user, value, request=self.request)
+        return queryset.filter(condition)
 
     def in_subtree(self, queryset, name, branch):
         return queryset.filter(branch__path__startswith=branch.path)

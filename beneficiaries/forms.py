@@ -1,6 +1,5 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Q
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +13,10 @@ from volunteer_portal.branches.selectors import (
     writable_members,
 )
 from volunteer_portal.forms import DateInput
-from volunteer_portal.validators import validate_not_future
+from volunteer_portal.validators import birth_date_from_id, normalize_id_number, validate_not_future
 
-from .models import AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
+from .models import DUPLICATE_ID, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
+from .privacy import checks_exhausted_message, hidden_check, hidden_checks_left, search_q
 from .selectors import beneficiary_list
 from .services import BENEFICIARY_FIELDS, NO_BASIS
 
@@ -51,24 +51,91 @@ class BeneficiaryForm(forms.ModelForm):
     consent_guardian_name = forms.CharField(label=_("Name of the consenting guardian"), required=False)
     consent_given_on = forms.DateField(label=_("Consent given on"), required=False, widget=DateInput())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, checks_left: int | None = None, looked_up: bool = False, **kwargs):
+        """`checks_left` and `looked_up` (no live beneficiary has the number) let the roster import answer both
+        once per chunk instead of once per row."""
         super().__init__(*args, **kwargs)
+        self.user = user
+        self._checks_left = checks_left
+        self._looked_up = looked_up
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["needs"].queryset = Need.objects.all()
         self.fields["statutory_basis"].help_text = _(
             "Or, instead of consent, the legal duty under which the data is kept (set up by an administrator)."
         )
-        if self.instance.pk:  # consent is recorded on the beneficiary's page once the record exists
-            for name in ("consent_given_by", "consent_guardian_name", "consent_given_on"):
-                del self.fields[name]
         if not self.instance.pk:
             self.fields["branch"].initial = own_branch_id(user)
-        elif not may_reveal(user, self.instance.branch):
-            # Editing someone whose full numbers this user may not see: the numbers are left out of the form
-            # (and so kept as they are) rather than shown.
+            return
+        # Consent is recorded on the beneficiary's page once the record exists. The birth date is part of the
+        # ID number: it follows the number, and is never put in the form beside a masked one.
+        for name in ("consent_given_by", "consent_guardian_name", "consent_given_on", "birth_date"):
+            del self.fields[name]
+        if not may_reveal(user, self.instance.branch):
+            # Someone whose full numbers this user may not see: the numbers are left out of the form (and so
+            # kept as they are) rather than shown.
             del self.fields["id_number"], self.fields["certificate_number"]
             self.numbers_hidden = True
+            return
+        # A user who may reveal them sees the masked numbers, and changes one by typing it in full: the full
+        # numbers are shown only by the logged reveal.
+        for name, masked in (
+            ("id_number", self.instance.masked_id_number),
+            ("certificate_number", self.instance.masked_certificate_number),
+        ):
+            old = self.fields[name]
+            self.fields[name] = forms.CharField(
+                label=old.label, required=name == "id_number", initial=masked, widget=old.widget,
+                help_text=_("Shown masked. To change it, type the whole new number."),
+            )  # fmt: skip
+            self.initial[name] = masked
+
+    def _clean_number(self, name: str, masked: str) -> str:
+        value = normalize_id_number(self.cleaned_data.get(name) or "")
+        if value == normalize_id_number(masked):
+            return getattr(self.instance, name)  # left as shown: unchanged
+        return value
+
+    def clean_id_number(self):
+        if not self.instance.pk:
+            return self.cleaned_data["id_number"]
+        return self._clean_number("id_number", self.instance.masked_id_number)
+
+    def clean_certificate_number(self):
+        if not self.instance.pk:
+            return self.cleaned_data["certificate_number"]
+        return self._clean_number("certificate_number", self.instance.masked_certificate_number)
+
+    def _new_number(self) -> str:
+        """The ID number this form would put on record, if it is not the one already there."""
+        number = normalize_id_number(self.cleaned_data.get("id_number") or "") if "id_number" in self.fields else ""
+        return number if number and number != self.instance.id_number else ""
+
+    def checks_left(self) -> int:
+        if self._checks_left is None:
+            self._checks_left = hidden_checks_left(self.user)
+        return self._checks_left
+
+    def _post_clean(self):
+        # "Already registered" tells whether a guessed number exists anywhere in the organisation: a secretary
+        # needs it, so it is logged and limited per user, and once the limit is reached every new number is
+        # refused alike, registered or not.
+        number = self._new_number()
+        if number and self.checks_left() <= 0:
+            self.add_error("id_number", checks_exhausted_message())
+            return
+        if number and self.instance.pk and "birth_date" not in self.fields:
+            self.instance.birth_date = birth_date_from_id(number) if len(number) == 18 else None
+            self.cleaned_data["birth_date"] = self.instance.birth_date
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's hook after clean(), not in django-stubs
+        # The model's unique constraint is not checked by the form (its condition names a field the form does
+        # not have), so the one look-up is here, where its answer can be logged.
+        if number and not self._looked_up and "id_number" not in self.errors:
+            duplicate = Beneficiary.objects.live().filter(id_number=number).select_related("branch").first()
+            if duplicate is not None:
+                self.add_error("id_number", DUPLICATE_ID)
+                hidden_check(self.user, number=number, branch=duplicate.branch)
+                self._checks_left = self.checks_left() - 1
 
     def consent(self) -> dict | None:
         data = self.cleaned_data
@@ -173,7 +240,7 @@ class ActivityVisitsForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     follow_up_needed = forms.BooleanField(label=_("Follow-up needed"), required=False)
 
-    def __init__(self, *args, user, activity, search: str = "", **kwargs):
+    def __init__(self, *args, user, activity, search: str = "", request=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Households already recorded for this activity are not offered again: a double tap cannot count twice.
         households = _writable_households(user).exclude(served_in__activity=activity)
@@ -185,8 +252,10 @@ class ActivityVisitsForm(forms.Form):
         chosen = [value for value in self.data.getlist(self.add_prefix("beneficiaries")) if value.isdigit()]
         self.chosen = list(households.filter(pk__in=chosen)) if self.is_bound else []
         found = households.exclude(pk__in=[b.pk for b in self.chosen])
+        self.search_note = ""
         if self.search:
-            found = found.filter(Q(name__icontains=self.search) | Q(id_number__endswith=self.search.upper()))
+            condition, self.search_note = search_q(user, self.search, request=request)
+            found = found.filter(condition)
         # Ticked households always stay on the page; the rest is what the search found, a page at most.
         self.found = list(found[: self.SHOWN + 1])
         self.more = len(self.found) > self.SHOWN

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from volunteer_portal.branches.models import RoleGrant
-from volunteer_portal.branches.selectors import branch_list, grant_paths, own_branch_id
+from volunteer_portal.branches.selectors import branch_list, grant_paths, may_reveal, own_branch_id
 from volunteer_portal.spreadsheets import append_row
 from volunteer_portal.validators import normalize_id_number
 
@@ -34,8 +34,8 @@ from .models import (
     RosterImport,
     RosterImportRow,
     StatutoryBasis,
-    mask_id_number,
 )
+from .privacy import checks_exhausted_message, hidden_check, hidden_checks_left, mask_id_number
 from .services import BENEFICIARY_FIELDS
 
 MAX_ROWS = 20_000
@@ -471,6 +471,7 @@ class Lookups:
             if branch.parent is not None:
                 self.branches[f"{branch.parent.name}/{branch.name}"].append(branch.pk)
         needs, bases = list(Need.objects.all()), list(StatutoryBasis.objects.all())
+        self.checks_left = hidden_checks_left(user)
         self.needs = {need.name: need.pk for need in needs}
         self.bases = {basis.name: basis.pk for basis in bases}
         # The choices of the form's own fields, read once: a form per row then looks them up here.
@@ -483,7 +484,8 @@ class Lookups:
     def form(self, data: dict, target: Beneficiary | None) -> BeneficiaryForm:
         """The beneficiary form, its model choice fields answered from the choices read once per chunk: the same
         choices (the user's units, the needs, the bases), the same messages, without a query per row."""
-        form = BeneficiaryForm(data, user=self.user, instance=target)
+        form = BeneficiaryForm(data, user=self.user, instance=target, checks_left=self.checks_left,
+                               looked_up=True)  # fmt: skip
         for name, objects in self.choices.items():
             field = form.fields[name]
             field.to_python = _from_memory(field, objects, many=name == "needs")  # type: ignore[method-assign]
@@ -618,6 +620,16 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
     if duplicate_of is not None:
         problems.append([names["id_number"], _("The same ID number as row %(row)d: each person once.")
                          % {"row": duplicate_of}])  # fmt: skip
+    if target is not None and not may_reveal(lookups.user, target.branch):
+        # Matching the row to someone whose number the user may not see tells them the number is registered:
+        # logged and limited like the form's "already registered" (privacy.hidden_check).
+        if lookups.checks_left <= 0:
+            problems.append([names["id_number"], checks_exhausted_message()])
+            target = None
+            flagged.add("id_number")
+        else:
+            hidden_check(lookups.user, number=target.id_number, branch=target.branch)
+            lookups.checks_left -= 1
     if target is not None and target.branch_id not in lookups.writable:
         problems.append([names["id_number"], _(
             "This person is already registered by a unit you are not secretary of: ask that unit or an "

@@ -26,14 +26,7 @@ from volunteer_portal.validators import (
     validate_not_future,
 )
 
-
-def mask_id_number(value: str) -> str:
-    """Keep the area code and the last four characters: 110105********002X."""
-    if not value:
-        return ""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+from .privacy import birth_decade, mask_certificate_number, mask_id_number
 
 
 class DisabilityCategory(models.IntegerChoices):
@@ -86,6 +79,9 @@ class StatutoryBasis(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+DUPLICATE_ID = _("Another beneficiary with this ID number is already registered.")
 
 
 class Beneficiary(ArchivableModel):
@@ -162,7 +158,7 @@ class Beneficiary(ArchivableModel):
                 fields=["id_number"],
                 condition=Q(archived_at__isnull=True),
                 name="beneficiary_unique_live_id_number",
-                violation_error_message=_("Another beneficiary with this ID number is already registered."),
+                violation_error_message=DUPLICATE_ID,
             ),
             models.CheckConstraint(
                 condition=Q(disability_category__gte=1) & Q(disability_category__lte=7),
@@ -187,7 +183,11 @@ class Beneficiary(ArchivableModel):
 
     @property
     def masked_certificate_number(self) -> str:
-        return mask_id_number(self.certificate_number)
+        return mask_certificate_number(self.certificate_number)
+
+    @property
+    def birth_decade(self) -> str:
+        return birth_decade(self.birth_date)
 
     def get_constraints(self):
         """The constraints full_clean() asks the database about: only the unique live ID. The check constraints

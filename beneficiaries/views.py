@@ -17,7 +17,6 @@ from volunteer_portal.branches.selectors import (
     get_in_scope,
     has_write_scope,
     may_export,
-    may_reveal,
     scope_q,
     user_can_write,
 )
@@ -48,6 +47,7 @@ from .forms import (
     VisitForm,
 )
 from .models import AssistanceItem, Consent
+from .privacy import personal_view
 from .selectors import (
     assistance_totals,
     beneficiary_get_for_user,
@@ -93,6 +93,7 @@ def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
             "filtered": any(request.GET.get(name) for name in filterset.form.fields),
             "can_export": may_export(request.user),
             "query": request.GET.urlencode(),
+            "search_note": filterset.search_note,
         },
     )
 
@@ -102,13 +103,12 @@ def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
 def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The record; a POST (the "show full number" button) reveals the full numbers once, and is logged."""
     beneficiary = beneficiary_get_for_user(request.user, pk)
-    revealable = may_reveal(request.user, beneficiary.branch)
-    revealed = False
+    shown = personal_view(request.user, beneficiary)
     if request.method == "POST":
-        if not revealable:
+        if not shown.revealable:
             raise PermissionDenied
         log_access(request, AccessLog.Event.REVEAL, subject=f"{beneficiary.name} (#{beneficiary.pk})")
-        revealed = True
+        shown = personal_view(request.user, beneficiary, revealed=True)
     visits = visit_list_for_beneficiary(beneficiary)
     totals = assistance_totals(beneficiary.visits.all())
     return render(
@@ -122,8 +122,7 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs": beneficiary.needs.all(),
             "history": history_rows(beneficiary),
             "can_write": not beneficiary.is_archived and user_can_write(request.user, beneficiary.branch),
-            "revealable": revealable,
-            "revealed": revealed,
+            "shown": shown,
             "consents": beneficiary.consents.all(),
             "has_basis": beneficiary.statutory_basis_id is not None
             or any(consent.active for consent in beneficiary.consents.all()),
@@ -205,6 +204,10 @@ def beneficiary_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     beneficiary = beneficiary_get_for_user(request.user, pk, for_write=True)
+    if not personal_view(request.user, beneficiary).revealable:
+        # Whether a consent may be the person's own depends on their age on the day, so the form's answer for a
+        # chosen date would tell the birth date, which is hidden from this user.
+        raise PermissionDenied(_("Recording a consent needs the right to see this person's full numbers."))
     form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
     saved = save_on_post(
         request,
@@ -344,7 +347,8 @@ def activity_visits(request: HttpRequest, pk: int) -> HttpResponse:
     # "Find" is a button inside the form: a search keeps what was already ticked and typed.
     finding = request.method == "POST" and "find" in request.POST
     search = search_term(request.POST.get("q") if request.method == "POST" else request.GET.get("q"))
-    form = ActivityVisitsForm(request.POST or None, user=request.user, activity=activity, search=search)
+    form = ActivityVisitsForm(request.POST or None, user=request.user, activity=activity, search=search,
+                              request=request)  # fmt: skip
     formset = AssistanceItemFormSet(request.POST or None, prefix="items")
     if finding:
         keep_without_errors(form, formset)

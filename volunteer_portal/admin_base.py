@@ -1,6 +1,7 @@
 """What every admin page of the project shares: nothing a user entered is deleted from the admin either."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -37,7 +38,14 @@ def archive_selected(modeladmin, request, queryset) -> None:
 
 
 class RecordAdmin(NoDeleteMixin, SimpleHistoryAdmin):
-    """Admin for records users enter: history kept, no deletes, an archive action for archivable ones."""
+    """Admin for records users enter: history kept, no deletes, an archive action for archivable ones.
+
+    Old versions can be read but not written back: a revert would bypass the services (and their checks)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

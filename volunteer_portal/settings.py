@@ -168,6 +168,11 @@ ROSTER_IMPORT_KEEP_HOURS = envint("ROSTER_IMPORT_KEEP_HOURS", 24)
 # 22 columns are 440,000. Both keep a small upload from taking hundreds of MB of memory.
 ROSTER_IMPORT_MAX_UNCOMPRESSED_MB = envint("ROSTER_IMPORT_MAX_UNCOMPRESSED_MB", 50)
 ROSTER_IMPORT_MAX_CELLS = envint("ROSTER_IMPORT_MAX_CELLS", 500_000)
+# Telling a user that an ID number they may not see is already registered is logged and allowed this many times
+# in 24 hours; then new ID numbers cannot be checked by them until the oldest answer is a day old.
+HIDDEN_CHECKS_PER_DAY = envint("HIDDEN_CHECKS_PER_DAY", 20)
+# django-simple-history's "revert" writes old values back outside the services (and shows old full numbers).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 if ACCESS_LOG_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be at least 183 (six months).")
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from beneficiaries import services
 from beneficiaries.models import Beneficiary, Consent, StatutoryBasis
+from volunteer_portal.branches.models import RoleGrant
 
 from ..factories import BeneficiaryFactory, make_id_number
 from .test_views import CREATE, beneficiary_data
@@ -34,7 +35,21 @@ def test_consent_by_the_person(as_user, tree):
     assert response.status_code == 302 and consent.given_by == "person" and consent.active
     assert consent.recorded_by == tree.secretary_a
     page = as_user(tree.secretary_a).get(beneficiary.get_absolute_url()).content.decode()
-    assert "本人" in page and "2026-01-05" in page
+    # Without the reveal right only the year: the day of a person's own consent bounds their age.
+    assert "本人" in page and "2026年" in page and "2026-01-05" not in page
+    RoleGrant.objects.filter(user=tree.secretary_a).update(may_reveal=True)
+    page = as_user(tree.secretary_a).get(beneficiary.get_absolute_url()).content.decode()
+    assert "2026-01-05" in page
+
+
+def test_recording_a_consent_needs_the_reveal_right(as_user, tree):
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a)
+    url = reverse("beneficiaries:consent-create", args=[beneficiary.pk])
+    data = {"given_by": "person", "given_on": "2026-02-01", "scope": "帮扶工作"}
+    # The form's "under 14" answer for a chosen day would tell the birth date: refused before it is asked.
+    assert as_user(tree.secretary_a).post(url, data).status_code == 403
+    assert "记录同意" not in as_user(tree.secretary_a).get(beneficiary.get_absolute_url()).content.decode()
+    assert beneficiary.consents.count() == 0
 
 
 def test_a_statutory_duty_instead_of_consent(as_user, tree):
@@ -69,6 +84,7 @@ def test_age_is_counted_on_the_day_of_consent(tree):
 
 
 def test_withdrawing_consent_leaves_a_warning_when_no_basis_is_left(as_user, tree):
+    RoleGrant.objects.filter(user=tree.secretary_a).update(may_reveal=True)  # recording a consent needs it
     client = as_user(tree.secretary_a)
     client.post(CREATE, beneficiary_data(tree))
     beneficiary = Beneficiary.objects.get()

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from beneficiaries import imports
 from beneficiaries.forms import BeneficiaryForm
 from beneficiaries.models import Beneficiary, RosterImport, RosterImportRow, StatutoryBasis
+from beneficiaries.privacy import mask_id_number
 
 from ..factories import BeneficiaryFactory, make_id_number
 
@@ -492,7 +493,7 @@ def test_quoted_cells_never_show_a_full_id_number(as_user, tree):
     client = as_user(tree.secretary_a)
     batch = upload_and_check(client, xlsx([shifted]))
     page = client.get(batch.get_absolute_url()).content.decode()
-    assert make_id_number(55) not in page and make_id_number(55)[-4:] in page
+    assert make_id_number(55) not in page and mask_id_number(make_id_number(55)) in page
 
 
 def test_long_cells_dates_and_spaced_numbers_as_people_type_them(as_user, tree):

@@ -8,7 +8,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from activities.models import Participation
-from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, mask_id_number
+from beneficiaries.models import AssistanceItem, Beneficiary, Pairing
+from beneficiaries.privacy import mask_certificate_number, mask_id_number
 
 from ..factories import (
     ActivityFactory,
@@ -166,7 +167,7 @@ def test_a_pairing_cannot_end_before_it_starts_or_be_opened_twice(tree):
     assert twin.interval_days == 60
 
 
-def test_masking_keeps_area_and_last_four():
-    assert mask_id_number("11010519731115002X") == "110105********002X"
-    assert mask_id_number("11010519731115002X41") == "110105" + "*" * 10 + "2X41"
-    assert mask_id_number("") == ""
+def test_masking_keeps_area_and_last_two():
+    assert mask_id_number("11010519731115002X") == "110105**********2X"
+    assert mask_certificate_number("11010519731115002X41") == "110105**********2X41"
+    assert mask_id_number("") == "" and mask_certificate_number("") == ""

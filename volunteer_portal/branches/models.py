@@ -186,6 +186,8 @@ class AccessLog(models.Model):
         SIGN_OUT = "sign_out", _("signed out")
         REVEAL = "reveal", _("revealed a full ID number")
         EXPORT = "export", _("exported personal data")
+        NUMBER_SEARCH = "number_search", _("searched by ID number")
+        NUMBER_CHECK = "number_check", _("was told an ID number is registered")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     event = models.CharField(_("event"), max_length=20, choices=Event.choices, db_index=True)
