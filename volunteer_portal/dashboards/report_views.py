@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.models import Activity
 from volunteer_portal.branches.models import Member, RoleGrant
 from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
+from volunteer_portal.documents import workbook
 from volunteer_portal.web import apply_service, download, history_rows, paginate, secretary_required
 
 from . import documents, hours, reports
@@ -194,7 +195,7 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return download(documents.report_docx(report, values, typical), f"{name}.docx")
     rows = [[label, value] for _name, label, value in reports.figure_rows(values["total"])]
     rows += [[]] + [[row["type"], row["count"], row["hours"]] for row in values["by_type"]]
-    content = documents.workbook(documents.report_title(report), [_("Figure"), _("Value")], rows,
+    content = workbook(documents.report_title(report), [_("Figure"), _("Value")], rows,
                                  lines=[(_("Status"), report.get_status_display())])  # fmt: skip
     return download(content, f"{name}.xlsx")
 
@@ -260,7 +261,7 @@ def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         rows.append([row.branch.name, row.label, *[own.get(n) for n in reports.ADDITIVE],
                      row.drift_text])  # fmt: skip
     rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in reports.ADDITIVE], ""])
-    return download(documents.workbook(documents.summary_title(result), header, rows), f"{name}.xlsx")
+    return download(workbook(documents.summary_title(result), header, rows), f"{name}.xlsx")
 
 
 # --- the year-end evaluation ---------------------------------------------------------------------------------
@@ -309,7 +310,7 @@ def evaluation_download(request: HttpRequest, pk: int) -> HttpResponse:
         cells += [_("yes") if result.eligible else _("no"), "；".join(result.reasons)]
         rows.append(cells)
     title = _("%(node)s: year-end evaluation %(year)d") % {"node": node.name, "year": year}
-    return download(documents.workbook(title, header, rows), f"evaluation-{node.code}-{year}.xlsx")
+    return download(workbook(title, header, rows), f"evaluation-{node.code}-{year}.xlsx")
 
 
 # --- a member's volunteer service record ---------------------------------------------------------------------

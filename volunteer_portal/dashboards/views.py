@@ -13,10 +13,10 @@ from beneficiaries.models import AssistanceItem
 from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.branches.selectors import has_write_scope
+from volunteer_portal.documents import workbook
 from volunteer_portal.web import download, paginate
 
 from .campaigns import campaign_progress
-from .documents import workbook
 from .figures import Figures, Rollup, active_at, rollup
 from .forms import Period, PeriodForm
 from .reports import due_reports
