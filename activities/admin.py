@@ -1,8 +1,9 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, RecordAdmin
 
-from .models import Activity, ActivityType, Campaign, CampaignTarget, Participation
+from .models import Activity, ActivityType, Campaign, CampaignTarget, Participation, StarLevel
 
 
 @admin.register(ActivityType)
@@ -63,3 +64,8 @@ class ParticipationAdmin(RecordAdmin):
     search_fields = ["member__name", "activity__title"]
     autocomplete_fields = ["activity", "member"]
     list_select_related = ["activity", "member"]
+
+
+@admin.register(StarLevel)
+class StarLevelAdmin(SimpleHistoryAdmin):
+    list_display = ["stars", "min_hours"]

@@ -1,6 +1,8 @@
 """The branch's people. These pages live here, not in branches, because they show each member's activities
 and hours, and `branches` knows nothing of activities."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -15,8 +17,10 @@ from volunteer_portal.branches.forms import MemberForm
 from volunteer_portal.branches.models import Member
 from volunteer_portal.branches.selectors import get_in_scope, has_write_scope, member_list
 from volunteer_portal.branches.services import MEMBER_FIELDS
-from volunteer_portal.web import paginate, save_on_post, search_term, secretary_required
+from volunteer_portal.web import download, paginate, save_on_post, search_term, secretary_required
 
+from . import hours
+from .forms import RangeForm
 from .selectors import member_year_figures
 
 
@@ -87,3 +91,54 @@ def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(name)s is marked inactive; their history is kept.") % {"name": member.name})
     return redirect("members:member-list")
+
+
+# --- a member's volunteer service record ---------------------------------------------------------------------
+
+
+def _member_record(request: HttpRequest, pk: int):
+    member = get_in_scope(Member.objects.select_related("branch"), request.user, pk)
+    form = RangeForm(request.GET or None)
+    start, end = form.chosen()
+    if start is None and end is None and not request.GET:
+        start, end = dt.date(timezone.localdate().year, 1, 1), timezone.localdate()
+    rows = hours.service_rows(member, start, end)
+    levels = hours.thresholds()
+    cumulative = hours.hours_of(hours.service_rows(member))
+    return member, form, start, end, rows, levels, cumulative
+
+
+@login_required
+@require_GET
+def member_record(request: HttpRequest, pk: int) -> HttpResponse:
+    member, form, start, end, rows, levels, cumulative = _member_record(request, pk)
+    stars = hours.star_level(cumulative, levels)
+    return render(
+        request,
+        "activities/member_record.html",
+        {
+            "member": member,
+            "form": form,
+            "start": start,
+            "end": end,
+            "page": paginate(request, rows),
+            "range_hours": hours.hours_of(rows),
+            "range_count": rows.count(),
+            "cumulative": cumulative,
+            "stars": stars,
+            "next": hours.next_level(cumulative, levels),
+            "levels": levels,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def member_record_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    member, _form, start, end, rows, levels, cumulative = _member_record(request, pk)
+    issuer = member.branch.name
+    content = hours.service_record_docx(
+        member, list(rows), hours.hours_of(rows), cumulative, hours.star_level(cumulative, levels), issuer, start, end
+    )
+    return download(content, f"service-record-{member.pk}.docx")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -212,3 +212,34 @@ class ActivityPhoto(ArchivableModel):
 
     def __str__(self) -> str:
         return f"{self.activity} #{self.pk}"
+
+
+class StarLevel(TimeStampedModel):
+    """星级志愿者: the cumulative hours a volunteer needs for each star (national default 100/300/600/1000/1500)."""
+
+    stars = models.PositiveSmallIntegerField(
+        _("stars"), unique=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    min_hours = models.DecimalField(
+        _("hours needed"), max_digits=7, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+
+    # Moved from the dashboards app: the tables keep their names, so no data moved.
+    history = HistoricalRecords(table_name="dashboards_historicalstarlevel")
+
+    class Meta:
+        verbose_name = _("star level")
+        verbose_name_plural = _("star levels")
+        ordering = ["stars"]
+        db_table = "dashboards_starlevel"
+
+    def __str__(self) -> str:
+        return "★" * self.stars + f" ≥ {self.min_hours}"
+
+    def clean(self) -> None:
+        """More stars need more hours: each threshold lies between its neighbours'."""
+        others = StarLevel.objects.exclude(pk=self.pk)
+        below = others.filter(stars__lt=self.stars, min_hours__gte=self.min_hours).exists()
+        above = others.filter(stars__gt=self.stars, min_hours__lte=self.min_hours).exists()
+        if self.min_hours is not None and (below or above):
+            raise ValidationError({"min_hours": _("More stars need more hours than fewer stars.")})

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from . import views
-from .dashboards import report_views
 from .dashboards import views as dashboard_views
 
 admin.site.site_header = _("Lei Feng volunteer portal · administration")
@@ -21,9 +20,6 @@ urlpatterns = [
     path("dashboard/", include("volunteer_portal.dashboards.urls")),
     path("activities/", include("activities.urls")),
     path("reports/", include("volunteer_portal.dashboards.report_urls")),
-    # A member's volunteer service record (hours, stars): reporting, so it lives in dashboards.
-    path("members/<int:pk>/", report_views.member_record, name="member-record"),
-    path("members/<int:pk>/record.docx", report_views.member_record_docx, name="member-record-docx"),
     path("members/", include("activities.member_urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,14 +10,14 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from volunteer_portal.dashboards import hours
+from activities import hours
+from activities.models import StarLevel
 from volunteer_portal.dashboards.evaluation import evaluate
 from volunteer_portal.dashboards.models import (
     BranchReport,
     EvaluationCriteria,
     Frequency,
     ReportRequirement,
-    StarLevel,
 )
 
 from ..factories import (
@@ -92,7 +92,7 @@ def test_hours_for_a_range_and_cumulative_give_the_star(volunteer):
 
 def test_the_member_page_lists_activities_hours_and_stars(as_user, tree, volunteer, assert_flat_queries):
     client = as_user(tree.secretary_a)
-    url = reverse("member-record", args=[volunteer.pk])
+    url = reverse("members:member-record", args=[volunteer.pk])
     page = client.get(url, {"start": "2026-01-01", "end": "2026-12-31"}).content.decode()
     assert "王芳" in page and "100.0" in page and "20.0" in page and "★" in page
     assert "活动2026-03-05" in page and "服务2025-12-01" not in page
@@ -106,7 +106,7 @@ def test_the_member_page_lists_activities_hours_and_stars(as_user, tree, volunte
                  date=dt.date(2026, 2, d))) for d in range(1, 9)],
         budget=15,
     )  # fmt: skip
-    docx_url = reverse("member-record-docx", args=[volunteer.pk])
+    docx_url = reverse("members:member-record-docx", args=[volunteer.pk])
     assert_flat_queries(
         lambda: client.get(docx_url),
         lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a, type=child,
@@ -117,7 +117,7 @@ def test_the_member_page_lists_activities_hours_and_stars(as_user, tree, volunte
 
 def test_the_service_record_reopens_in_word_with_the_issuer_and_date(as_user, tree, volunteer):
     response = as_user(tree.secretary_a).get(
-        reverse("member-record-docx", args=[volunteer.pk]), {"start": "2026-01-01", "end": "2026-12-31"}
+        reverse("members:member-record-docx", args=[volunteer.pk]), {"start": "2026-01-01", "end": "2026-12-31"}
     )
     document = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -129,12 +129,12 @@ def test_the_service_record_reopens_in_word_with_the_issuer_and_date(as_user, tr
 
 
 def test_another_branch_and_anonymous_users_cannot_open_a_record(as_user, tree, volunteer, client):
-    for name in ("member-record", "member-record-docx"):
+    for name in ("members:member-record", "members:member-record-docx"):
         url = reverse(name, args=[volunteer.pk])
         assert as_user(tree.secretary_b).get(url).status_code == 404
         client.logout()
         assert client.get(url)["Location"].startswith("/accounts/login/")
-    assert as_user(tree.district_leader).get(reverse("member-record", args=[volunteer.pk])).status_code == 200
+    assert as_user(tree.district_leader).get(reverse("members:member-record", args=[volunteer.pk])).status_code == 200
 
 
 # --- the year-end evaluation ---------------------------------------------------------------------------------

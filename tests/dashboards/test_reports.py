@@ -272,7 +272,7 @@ def test_a_superuser_reads_and_reviews_every_report(as_user, tree, work, superus
     reports.report_submit(actor=tree.secretary_a, report=report)
     admin = as_user(superuser)
     for url in (report.get_absolute_url(), reverse("reports:report-docx", args=[report.pk]),
-                reverse("member-record", args=[work.participations.first().member_id]),
+                reverse("members:member-record", args=[work.participations.first().member_id]),
                 reverse("activities:activity-detail", args=[work.pk])):  # fmt: skip
         assert admin.get(url).status_code == 200, url
     assert review(admin, report, "approve").status_code == 302

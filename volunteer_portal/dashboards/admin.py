@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from volunteer_portal.admin_base import ReadOnlyAdmin, RecordAdmin
 
-from .models import BranchReport, EvaluationCriteria, ReportEvent, ReportRequirement, StarLevel
+from .models import BranchReport, EvaluationCriteria, ReportEvent, ReportRequirement
 
 
 @admin.register(ReportRequirement)
@@ -49,11 +49,6 @@ class ReportEventAdmin(ReadOnlyAdmin):
     list_display = ["report", "action", "actor", "at", "comment"]
     list_filter = ["action", "at"]
     list_select_related = ["report", "report__branch", "actor"]
-
-
-@admin.register(StarLevel)
-class StarLevelAdmin(SimpleHistoryAdmin):
-    list_display = ["stars", "min_hours"]
 
 
 @admin.register(EvaluationCriteria)

@@ -1,4 +1,4 @@
-"""Word downloads of reports, summaries and service records, in the shared layout of `volunteer_portal.documents`.
+"""Word downloads of reports and summaries, in the shared layout of `volunteer_portal.documents`.
 
 A Word report is laid out like a 情况汇报: a title, the unit and date, numbered sections (一、二、三、四) with the
 figures written into sentences, the typical activities, and, in a summary, a table of figures per branch.
@@ -95,30 +95,4 @@ def summary_docx(summary: Summary) -> bytes:
         [[row.branch.name, row.label, row.drift_text]
          for row in summary.rows],
     )  # fmt: skip
-    return save(doc)
-
-
-def service_record_docx(member, rows: list, hours, cumulative, stars: int, issuer: str, start, end) -> bytes:
-    """志愿服务记录证明: who, which unit, the activities and hours of the range, the cumulative hours and the
-    star level, the issuing unit and the date of issue."""
-    doc = document(_("Volunteer service record"), issuer, timezone.localdate())
-    period = f"{start or '…'} – {end or '…'}" if start or end else _("all time")
-    values = {
-        "name": member.name, "branch": member.branch.name, "count": len(rows), "period": period,
-        "hours": f"{hours:.1f}", "cumulative": f"{cumulative:.1f}", "stars": "★" * stars if stars else _("none yet"),
-    }  # fmt: skip
-    text = _(
-        "%(name)s, of %(branch)s, took part in %(count)d volunteer activities in %(period)s, for %(hours)s hours "
-        "of volunteer service. Cumulative volunteer hours: %(cumulative)s; star level: %(stars)s."
-    )
-    doc.add_paragraph(text % values)
-    table(
-        doc,
-        [_("Date"), _("Activity"), _("Type"), _("Unit"), _("Hours")],
-        [[f"{p.activity.date:%Y-%m-%d}", p.activity.title, p.activity.type, p.activity.branch.name, p.hours]
-         for p in rows],
-    )  # fmt: skip
-    doc.add_paragraph()
-    doc.add_paragraph(_("Issued by: %(issuer)s") % {"issuer": issuer})
-    doc.add_paragraph(_("Date of issue: %(day)s") % {"day": f"{timezone.localdate():%Y年%m月%d日}"})
     return save(doc)

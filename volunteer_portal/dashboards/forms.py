@@ -184,19 +184,3 @@ class YearForm(forms.Form):
 
     def chosen(self) -> int:
         return self.cleaned_data["year"] if self.is_bound and self.is_valid() else self.fields["year"].initial
-
-
-class RangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
-
-    def clean(self):
-        data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("The end cannot be before the start."))
-        return data
-
-    def chosen(self) -> tuple[dt.date | None, dt.date | None]:
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data.get("start"), self.cleaned_data.get("end")
-        return None, None

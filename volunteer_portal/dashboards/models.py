@@ -1,11 +1,8 @@
 """Reporting's own records: branch reports (with their frozen figures and every transition), which reports are
-required, the star levels of volunteer hours, and the thresholds of the year-end evaluation."""
-
-from decimal import Decimal
+required, and the thresholds of the year-end evaluation."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -139,35 +136,6 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} · {self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
-
-
-class StarLevel(TimeStampedModel):
-    """星级志愿者: the cumulative hours a volunteer needs for each star (national default 100/300/600/1000/1500)."""
-
-    stars = models.PositiveSmallIntegerField(
-        _("stars"), unique=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    min_hours = models.DecimalField(
-        _("hours needed"), max_digits=7, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("star level")
-        verbose_name_plural = _("star levels")
-        ordering = ["stars"]
-
-    def __str__(self) -> str:
-        return "★" * self.stars + f" ≥ {self.min_hours}"
-
-    def clean(self) -> None:
-        """More stars need more hours: each threshold lies between its neighbours'."""
-        others = StarLevel.objects.exclude(pk=self.pk)
-        below = others.filter(stars__lt=self.stars, min_hours__gte=self.min_hours).exists()
-        above = others.filter(stars__gt=self.stars, min_hours__lte=self.min_hours).exists()
-        if self.min_hours is not None and (below or above):
-            raise ValidationError({"min_hours": _("More stars need more hours than fewer stars.")})
 
 
 class EvaluationCriteria(TimeStampedModel):

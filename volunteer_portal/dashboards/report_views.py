@@ -4,8 +4,6 @@ Reports are read through the user's scope (404 outside it). Secretaries draft, e
 scope covers the branch approve or return; the services refuse anything else.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,14 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.models import Activity
-from volunteer_portal.branches.models import Member, RoleGrant
+from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import apply_service, download, history_rows, paginate, secretary_required
 
-from . import documents, hours, reports
+from . import documents, reports
 from .evaluation import CRITERIA, evaluate
-from .forms import RangeForm, ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
+from .forms import ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
 from .models import BranchReport, EvaluationCriteria
 from .periods import period_label
 from .selectors import dashboard_node, dashboard_root_id
@@ -311,54 +309,3 @@ def evaluation_download(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append(cells)
     title = _("%(node)s: year-end evaluation %(year)d") % {"node": node.name, "year": year}
     return download(workbook(title, header, rows), f"evaluation-{node.code}-{year}.xlsx")
-
-
-# --- a member's volunteer service record ---------------------------------------------------------------------
-
-
-def _member_record(request: HttpRequest, pk: int):
-    member = get_in_scope(Member.objects.select_related("branch"), request.user, pk)
-    form = RangeForm(request.GET or None)
-    start, end = form.chosen()
-    if start is None and end is None and not request.GET:
-        start, end = dt.date(timezone.localdate().year, 1, 1), timezone.localdate()
-    rows = hours.service_rows(member, start, end)
-    levels = hours.thresholds()
-    cumulative = hours.hours_of(hours.service_rows(member))
-    return member, form, start, end, rows, levels, cumulative
-
-
-@login_required
-@require_GET
-def member_record(request: HttpRequest, pk: int) -> HttpResponse:
-    member, form, start, end, rows, levels, cumulative = _member_record(request, pk)
-    stars = hours.star_level(cumulative, levels)
-    return render(
-        request,
-        "reports/member_record.html",
-        {
-            "member": member,
-            "form": form,
-            "start": start,
-            "end": end,
-            "page": paginate(request, rows),
-            "range_hours": hours.hours_of(rows),
-            "range_count": rows.count(),
-            "cumulative": cumulative,
-            "stars": stars,
-            "next": hours.next_level(cumulative, levels),
-            "levels": levels,
-            "query": request.GET.urlencode(),
-        },
-    )
-
-
-@login_required
-@require_GET
-def member_record_docx(request: HttpRequest, pk: int) -> HttpResponse:
-    member, _form, start, end, rows, levels, cumulative = _member_record(request, pk)
-    issuer = member.branch.name
-    content = documents.service_record_docx(
-        member, list(rows), hours.hours_of(rows), cumulative, hours.star_level(cumulative, levels), issuer, start, end
-    )
-    return download(content, f"service-record-{member.pk}.docx")

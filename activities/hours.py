@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from activities.models import Participation
 from volunteer_portal.branches.models import Member
+from volunteer_portal.documents import document, save, table
 
-from .models import StarLevel
+from .models import Participation, StarLevel
 
 # The national default (志愿服务记录与证明出具办法 practice): 100, 300, 600, 1000 and 1500 hours.
 DEFAULT_THRESHOLDS = {1: 100, 2: 300, 3: 600, 4: 1000, 5: 1500}
@@ -56,3 +58,29 @@ def hours_of(rows: QuerySet) -> Decimal:
         total=Coalesce(Sum("hours"), Value(Decimal("0")), output_field=DecimalField(max_digits=10, decimal_places=2))
     )["total"]
     return Decimal(total)
+
+
+def service_record_docx(member, rows: list, hours, cumulative, stars: int, issuer: str, start, end) -> bytes:
+    """志愿服务记录证明: who, which unit, the activities and hours of the range, the cumulative hours and the
+    star level, the issuing unit and the date of issue."""
+    doc = document(_("Volunteer service record"), issuer, timezone.localdate())
+    period = f"{start or '…'} – {end or '…'}" if start or end else _("all time")
+    values = {
+        "name": member.name, "branch": member.branch.name, "count": len(rows), "period": period,
+        "hours": f"{hours:.1f}", "cumulative": f"{cumulative:.1f}", "stars": "★" * stars if stars else _("none yet"),
+    }  # fmt: skip
+    text = _(
+        "%(name)s, of %(branch)s, took part in %(count)d volunteer activities in %(period)s, for %(hours)s hours "
+        "of volunteer service. Cumulative volunteer hours: %(cumulative)s; star level: %(stars)s."
+    )
+    doc.add_paragraph(text % values)
+    table(
+        doc,
+        [_("Date"), _("Activity"), _("Type"), _("Unit"), _("Hours")],
+        [[f"{p.activity.date:%Y-%m-%d}", p.activity.title, p.activity.type, p.activity.branch.name, p.hours]
+         for p in rows],
+    )  # fmt: skip
+    doc.add_paragraph()
+    doc.add_paragraph(_("Issued by: %(issuer)s") % {"issuer": issuer})
+    doc.add_paragraph(_("Date of issue: %(day)s") % {"day": f"{timezone.localdate():%Y年%m月%d日}"})
+    return save(doc)
