@@ -10,7 +10,8 @@ from openpyxl import Workbook, load_workbook
 
 from beneficiaries import imports
 from beneficiaries.forms import BeneficiaryForm
-from beneficiaries.models import Beneficiary, RosterImport, RosterImportRow, StatutoryBasis
+from beneficiaries.imports import checking, writing
+from beneficiaries.models import Beneficiary, Consent, RosterImport, RosterImportRow, StatutoryBasis
 from beneficiaries.privacy import mask_id_number
 
 from ..factories import BeneficiaryFactory, make_id_number
@@ -305,26 +306,26 @@ def test_a_database_refusal_mid_write_leaves_nothing(as_user, tree, monkeypatch)
     batch = upload_and_check(client, xlsx([person(1), person(2)]))
     from django.db import IntegrityError
 
-    original = imports.bulk_create_with_history
+    original = writing.bulk_create_with_history
     calls = []
 
     def create_then_fail(objs, model, **kwargs):
         calls.append(model)
-        if model is imports.Consent:
+        if model is Consent:
             raise IntegrityError("simulated")
         return original(objs, model, **kwargs)
 
-    monkeypatch.setattr(imports, "bulk_create_with_history", create_then_fail)
+    monkeypatch.setattr(writing, "bulk_create_with_history", create_then_fail)
     with pytest.raises(Exception, match="检查后有改动"):
         imports.import_commit(actor=tree.secretary_a, batch=batch)
-    assert imports.Beneficiary in calls and Beneficiary.objects.count() == 0
+    assert Beneficiary in calls and Beneficiary.objects.count() == 0
 
 
 # --- progress and access -------------------------------------------------------------------------------------
 
 
 def test_the_check_runs_in_chunks_and_reports_progress(as_user, tree, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(checking, "CHUNK", 2)
     client = as_user(tree.secretary_a)
     client.post(START, {"file": xlsx([person(n) for n in range(1, 6)])})
     batch = RosterImport.objects.get()
@@ -391,7 +392,7 @@ def test_discarding_drops_the_staged_rows(as_user, tree):
 def test_an_edit_between_two_chunks_makes_the_import_stale(as_user, tree, monkeypatch):
     from beneficiaries import services
 
-    monkeypatch.setattr(imports, "CHUNK", 1)
+    monkeypatch.setattr(checking, "CHUNK", 1)
     existing = BeneficiaryFactory(id_number=make_id_number(1), branch=tree.branch_a, disability_grade=2, phone="111")
     client = as_user(tree.secretary_a)
     client.post(START, {"file": xlsx([person(1, certificate_number=existing.certificate_number), person(2)])})

@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from beneficiaries import imports
+from beneficiaries.imports import reading
 from beneficiaries.models import RosterImport, RosterImportRow
 
 pytestmark = pytest.mark.django_db
@@ -116,14 +117,14 @@ def test_a_csv_file_past_the_limit_is_refused(as_user, tree, settings):
 def test_cells_are_counted_exactly_across_chunk_boundaries(monkeypatch, settings, chunk):
     settings.ROSTER_IMPORT_MAX_CELLS = 10_000
     if chunk:
-        monkeypatch.setattr(imports, "SCAN_CHUNK", chunk)
+        monkeypatch.setattr(reading, "SCAN_CHUNK", chunk)
     xml = (
         b'<worksheet><cols><col min="1"/></cols><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"/>'
         b"<c>\n</c><x:c r='C1'/></row></sheetData><customSheetViews/><mergeCells><mergeCell ref='A1:B1'/>"
         b"</mergeCells></worksheet>"
     )
-    assert imports._scan_sheet(io.BytesIO(xml)) == (4, 4, True)
+    assert reading._scan_sheet(io.BytesIO(xml)) == (4, 4, True)
     plain = re.sub(rb"<mergeCells>.*</mergeCells>", b"", xml)
-    assert imports._scan_sheet(io.BytesIO(plain)) == (4, 4, False)
+    assert reading._scan_sheet(io.BytesIO(plain)) == (4, 4, False)
     two_rows = xml.replace(b'<c r="B1"/>', b'<c r="B1"/></row><row r="2">')
-    assert imports._scan_sheet(io.BytesIO(two_rows)) == (4, 2, True)
+    assert reading._scan_sheet(io.BytesIO(two_rows)) == (4, 2, True)
