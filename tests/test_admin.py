@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     model
     for model in admin.site._registry
-    if model._meta.app_label in {"branches", "activities", "beneficiaries", "dashboards"}
+    if model._meta.app_label in {"branches", "activities", "beneficiaries", "reports"}
 ]
 
 
@@ -51,7 +51,7 @@ def some_data(tree):
     from beneficiaries.models import RosterImport
 
     RosterImport.objects.create(created_by=tree.secretary_a, file_name="名册.xlsx", status="imported", total=3)
-    from volunteer_portal.dashboards.models import BranchReport, ReportEvent, ReportRequirement
+    from volunteer_portal.reports.models import BranchReport, ReportEvent, ReportRequirement
 
     ReportRequirement.objects.create(branch_kind="community", frequency="quarterly")
     report = BranchReport.objects.create(branch=tree.branch_a, frequency="quarterly", period_start=dt.date(2026, 1, 1),

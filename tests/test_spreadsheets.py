@@ -12,8 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from volunteer_portal.branches.models import Branch, RoleGrant
-from volunteer_portal.dashboards.models import BranchReport, ReportRequirement
 from volunteer_portal.dashboards.periods import Frequency
+from volunteer_portal.reports.models import BranchReport, ReportRequirement
 
 from .factories import ActivityFactory, BeneficiaryFactory, RoleGrantFactory, UserFactory, VisitFactory
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "activities",
     "beneficiaries",
     "volunteer_portal.dashboards",
+    "volunteer_portal.reports",
 ]
 
 MIDDLEWARE = [

@@ -5,21 +5,21 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from . import views
-from .dashboards import views as dashboard_views
+from .reports import views as report_views
 
 admin.site.site_header = _("Lei Feng volunteer portal · administration")
 admin.site.site_title = _("Volunteer portal administration")
 admin.site.index_title = _("Organisation, people and records")
 
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
+    path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Pages without our <link rel="icon"> (the admin's) make browsers ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("volunteer_portal.accounts_urls")),
     path("dashboard/", include("volunteer_portal.dashboards.urls")),
     path("activities/", include("activities.urls")),
-    path("reports/", include("volunteer_portal.dashboards.report_urls")),
+    path("reports/", include("volunteer_portal.reports.urls")),
     path("members/", include("activities.member_urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from docx import Document
 
-from volunteer_portal.dashboards.models import EvaluationCriteria, ReportRequirement
+from volunteer_portal.reports.models import EvaluationCriteria, ReportRequirement
 
 from ..factories import TEST_PASSWORD, ActivityFactory, ActivityTypeFactory, MemberFactory, ParticipationFactory
 

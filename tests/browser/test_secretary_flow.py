@@ -117,11 +117,11 @@ def test_no_page_scrolls_sideways_on_a_phone_in_either_language(live_server, chr
     """Every list and form a secretary uses fits 360 px, in Chinese and in English (longer words)."""
     import datetime as dt
 
-    from volunteer_portal.dashboards import reports
-    from volunteer_portal.dashboards.models import ReportRequirement
+    from volunteer_portal.reports import services
+    from volunteer_portal.reports.models import ReportRequirement
 
     ReportRequirement.objects.create(branch_kind="community", frequency="quarterly")
-    report = reports.report_create(actor=tree.secretary_a, branch=tree.branch_a, frequency="quarterly",
+    report = services.report_create(actor=tree.secretary_a, branch=tree.branch_a, frequency="quarterly",
                                    start=dt.date(2026, 7, 1))  # fmt: skip
     paths = [
         "/",

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from activities import hours
 from activities.models import StarLevel
-from volunteer_portal.dashboards.evaluation import evaluate
-from volunteer_portal.dashboards.models import (
+from volunteer_portal.reports.evaluation import evaluate
+from volunteer_portal.reports.models import (
     BranchReport,
     EvaluationCriteria,
     Frequency,

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class DashboardsConfig(AppConfig):
     name = "volunteer_portal.dashboards"
     label = "dashboards"
-    verbose_name = _("Dashboards and reports")
+    verbose_name = _("Dashboards")

@@ -1,25 +1,20 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from activities.models import Participation
-from activities.selectors import activity_list
 from beneficiaries.models import AssistanceItem
-from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
 from volunteer_portal.branches.models import Branch, Member
-from volunteer_portal.branches.selectors import has_write_scope
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import download, paginate
 
 from .campaigns import campaign_progress
 from .figures import Figures, Rollup, active_at, rollup
 from .forms import Period, PeriodForm
-from .reports import due_reports
 from .selectors import dashboard_node, dashboard_root_id
 
 TODO_ROWS = 5
@@ -39,37 +34,6 @@ COLUMNS = [
     ("never", gettext_lazy("Never visited"), lambda f: f.never_visited),
 ]
 PERCENT_COLUMNS = {"rate", "march"}
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """A secretary's desk: what needs doing in their branches, and their latest activities. Leaders, who write
-    nothing, land on their dashboard instead."""
-    user = request.user
-    if not has_write_scope(user) and dashboard_root_id(user) is not None:
-        return redirect("dashboards:dashboard")
-    # Annotated names go through Q and F: the type checker only knows model fields.
-    overdue = pairing_list(user=user).filter(Q(is_overdue=True)).order_by(F("last_contact").asc(nulls_first=True))
-    never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")
-    follow_ups = open_follow_ups(user=user)
-    due = due_reports(user)
-    return render(
-        request,
-        "dashboards/home.html",
-        {
-            "overdue": overdue[:TODO_ROWS],
-            "overdue_count": overdue.count(),
-            "never_visited": never_visited[:TODO_ROWS],
-            "never_visited_count": never_visited.count(),
-            "follow_ups": follow_ups[:TODO_ROWS],
-            "follow_ups_count": follow_ups.count(),
-            "latest_activities": activity_list(user=user).order_by("-date", "-pk")[:TODO_ROWS],
-            "can_write": has_write_scope(user),
-            "due_reports": due[:TODO_ROWS],
-            "due_reports_count": len(due),
-        },
-    )
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:

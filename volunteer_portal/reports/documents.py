@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.documents import NUMERALS, document, save, section, table
 
 from .models import BranchReport
-from .periods import period_label
-from .reports import ADDITIVE, FIGURE_LABELS, FIGURES, Summary
+from .selectors import ADDITIVE, FIGURE_LABELS, FIGURES, Summary
 
 
 def report_title(report: BranchReport) -> str:

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Pairing
 from volunteer_portal.branches.models import Branch
+from volunteer_portal.dashboards.figures import down_to, own_figures, subtree_totals
 
-from .figures import down_to, own_figures, subtree_totals
 from .models import BranchReport, EvaluationCriteria, ReportRequirement
-from .reports import owed_periods
+from .selectors import owed_periods
 
 CRITERIA = [
     ("months", gettext_lazy("Months active")),

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from activities.models import Activity, Participation
 from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.dashboards.figures import active_at
+from volunteer_portal.dashboards.periods import Frequency, period_of
 
-from . import reports
-from .figures import active_at
+from . import services
 from .models import ReportRequirement
-from .periods import Frequency, period_of
 
 DEMO_SECRETARY_BRANCHES = {"kfzx-zb", "bgs-zb"}
 
@@ -51,18 +51,18 @@ def build_demo_reports(*, today: dt.date | None = None) -> dict[str, int]:
         for position, branch in enumerate(branches):
             if latest and branch.code in DEMO_SECRETARY_BRANCHES:
                 continue  # left for the demo secretaries to write
-            report = reports.report_create(actor=admin, branch=branch, frequency=Frequency.QUARTERLY, start=start)
+            report = services.report_create(actor=admin, branch=branch, frequency=Frequency.QUARTERLY, start=start)
             created += 1
             if latest and position % 4 == 3:
                 continue  # a draft, not submitted
-            reports.report_submit(actor=admin, report=report)
+            services.report_submit(actor=admin, report=report)
             if latest and position % 4 == 2:
                 continue  # awaiting review
             if latest and position % 4 == 1:
-                reports.report_review(actor=leader, report=report, approve=False,
+                services.report_review(actor=leader, report=report, approve=False,
                                       comment="请补充典型案例，并写明下一步打算。")  # fmt: skip
                 continue
-            reports.report_review(actor=leader, report=report, approve=True)
+            services.report_review(actor=leader, report=report, approve=True)
             if latest:
                 exemplary.append(branch)
     _everyone_takes_part(exemplary, today)

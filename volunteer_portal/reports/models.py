@@ -1,5 +1,8 @@
 """Reporting's own records: branch reports (with their frozen figures and every transition), which reports are
-required, and the thresholds of the year-end evaluation."""
+required, and the thresholds of the year-end evaluation.
+
+These models were made in the `dashboards` app and moved here with SeparateDatabaseAndState: their tables keep
+the names they had there (`db_table`), so moving the code moved no data."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -11,9 +14,8 @@ from simple_history.models import HistoricalRecords
 
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch
+from volunteer_portal.dashboards.periods import Frequency, period_label
 from volunteer_portal.models import TimeStampedModel
-
-from .periods import Frequency, period_label
 
 
 class ReportRequirement(TimeStampedModel):
@@ -29,9 +31,10 @@ class ReportRequirement(TimeStampedModel):
     )
     active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="dashboards_historicalreportrequirement")
 
     class Meta:
+        db_table = "dashboards_reportrequirement"
         verbose_name = _("report requirement")
         verbose_name_plural = _("report requirements")
         ordering = ["branch_kind", "frequency"]
@@ -71,9 +74,10 @@ class BranchReport(TimeStampedModel):
     prefilled = models.JSONField(default=dict, blank=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="dashboards_historicalbranchreport")
 
     class Meta:
+        db_table = "dashboards_branchreport"
         verbose_name = _("branch report")
         verbose_name_plural = _("branch reports")
         ordering = ["-period_start", "branch__path"]
@@ -104,6 +108,7 @@ class TypicalActivity(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        db_table = "dashboards_typicalactivity"
         verbose_name = _("typical case")
         verbose_name_plural = _("typical cases")
         constraints = [models.UniqueConstraint(fields=["report", "activity"], name="typicalactivity_unique")]
@@ -130,6 +135,7 @@ class ReportEvent(models.Model):
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
+        db_table = "dashboards_reportevent"
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
         ordering = ["at", "pk"]
@@ -152,9 +158,10 @@ class EvaluationCriteria(TimeStampedModel):
         _("overdue pairings at most (percent of open pairings)"), default=10, validators=[MaxValueValidator(100)]
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="dashboards_historicalevaluationcriteria")
 
     class Meta:
+        db_table = "dashboards_evaluationcriteria"
         verbose_name = _("evaluation criteria")
         verbose_name_plural = _("evaluation criteria")
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from volunteer_portal.dashboards import reports
-from volunteer_portal.dashboards.models import BranchReport, ReportEvent, ReportRequirement
 from volunteer_portal.dashboards.periods import Frequency
+from volunteer_portal.reports import selectors, services
+from volunteer_portal.reports.models import BranchReport, ReportEvent, ReportRequirement
 
 from ..factories import ActivityFactory, ActivityTypeFactory, MemberFactory, ParticipationFactory, RoleGrantFactory
 
@@ -70,7 +70,7 @@ def draft(client, branch, start=Q3):
 
 def edit(client, report, submit=False, **sections):
     report.refresh_from_db()
-    data = {name: sections.get(name, getattr(report, name)) for name in reports.NARRATIVE}
+    data = {name: sections.get(name, getattr(report, name)) for name in services.NARRATIVE}
     if "typical_activities" in sections:
         data["typical_activities"] = sections["typical_activities"]
     if submit:
@@ -149,7 +149,7 @@ def test_the_whole_workflow_with_who_may_do_what(as_user, tree, work):
 def test_the_typical_cases_are_kept_and_shown(as_user, tree, work):
     secretary = as_user(tree.secretary_a)
     report = draft(secretary, tree.branch_a)
-    data = {name: getattr(report, name) for name in reports.NARRATIVE}
+    data = {name: getattr(report, name) for name in services.NARRATIVE}
     secretary.post(reverse("reports:report-edit", args=[report.pk]), {**data, "typical_activities": [work.pk]})
     page = secretary.get(report.get_absolute_url()).content.decode()
     assert "典型案例" in page and "七月走访" in page
@@ -195,14 +195,14 @@ def test_the_written_sentences_follow_the_figures_up_to_submission(as_user, tree
     report = draft(secretary, tree.branch_a)
     ActivityFactory(branch=tree.branch_a, type=work.type, date=dt.date(2026, 9, 20))  # recorded after the draft
     edit(secretary, report, next_steps="继续走访。")  # the secretary's own text is kept
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     report.refresh_from_db()
     assert "3 次学雷锋活动" in report.basic_situation and report.figures["total"]["activities"] == 3
     assert "走访慰问：3 次" in report.practices and report.next_steps == "继续走访。"
     other = as_user(tree.secretary_b)
     edited = draft(other, tree.branch_b)
     edit(other, edited, basic_situation="我们自己写的情况。")
-    reports.report_submit(actor=tree.secretary_b, report=edited)
+    services.report_submit(actor=tree.secretary_b, report=edited)
     edited.refresh_from_db()
     assert edited.basic_situation == "我们自己写的情况。"
 
@@ -218,7 +218,7 @@ def test_bad_period_input_is_refused_with_a_message(as_user, tree):
 
 def test_a_leader_of_another_subtree_and_another_secretary_see_nothing(as_user, tree, work, client):
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     other_leader = RoleGrantFactory(branch=tree.branch_b, role="leader").user
     urls = [
         reverse(name, args=[report.pk])
@@ -247,7 +247,7 @@ def test_a_leader_of_another_subtree_and_another_secretary_see_nothing(as_user, 
 def test_whoever_submitted_a_report_cannot_approve_it(as_user, tree, work):
     RoleGrantFactory(user=tree.secretary_a, branch=tree.district, role="leader")
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     assert review(as_user(tree.secretary_a), report, "approve").status_code == 403
     report.refresh_from_db()
     assert report.status == "submitted"
@@ -256,7 +256,7 @@ def test_whoever_submitted_a_report_cannot_approve_it(as_user, tree, work):
 def test_a_leader_of_the_branch_itself_cannot_approve_but_an_ancestors_can(as_user, tree, work):
     own_leader = RoleGrantFactory(branch=tree.branch_a, role="leader").user
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     assert review(as_user(own_leader), report, "approve").status_code == 403
     assert as_user(own_leader).get(report.get_absolute_url()).status_code == 200  # they read it
     response = review(as_user(tree.root_leader), report, "maybe")
@@ -269,7 +269,7 @@ def test_a_leader_of_the_branch_itself_cannot_approve_but_an_ancestors_can(as_us
 
 def test_a_superuser_reads_and_reviews_every_report(as_user, tree, work, superuser):
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     admin = as_user(superuser)
     for url in (report.get_absolute_url(), reverse("reports:report-docx", args=[report.pk]),
                 reverse("members:member-record", args=[work.participations.first().member_id]),
@@ -285,15 +285,15 @@ def test_a_superuser_reads_and_reviews_every_report(as_user, tree, work, superus
 
 def test_frozen_figures_do_not_move_and_the_summary_flags_the_drift(as_user, tree, work, requirement):
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 9, 1), type=work.type)  # recorded afterwards
     report.refresh_from_db()
     assert report.figures["total"]["activities"] == 2
-    assert ("活动", 2, 3) in [(label, then, now) for label, then, now in reports.drift(report)]
+    assert ("活动", 2, 3) in [(label, then, now) for label, then, now in selectors.drift(report)]
     page = as_user(tree.secretary_a).get(report.get_absolute_url()).content.decode()
     assert "提交后记录有改动" in page and "报告中为 2，现在为 3" in page
 
-    summary = reports.organisation_summary(tree.district, Frequency.QUARTERLY, Q3)
+    summary = selectors.organisation_summary(tree.district, Frequency.QUARTERLY, Q3)
     flagged = {row.branch.name: row.drift for row in summary.rows}
     assert flagged["丽景社区"] and not flagged["北塔社区"]
     page = (
@@ -309,8 +309,8 @@ def test_frozen_figures_do_not_move_and_the_summary_flags_the_drift(as_user, tre
 
 def test_the_summary_counts_states_and_rolls_up_the_frozen_figures(as_user, tree, work, requirement):
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
-    summary = reports.organisation_summary(tree.district, Frequency.QUARTERLY, Q3)
+    services.report_submit(actor=tree.secretary_a, report=report)
+    summary = selectors.organisation_summary(tree.district, Frequency.QUARTERLY, Q3)
     states = {row.branch.name: row.state for row in summary.rows}
     assert states == {"丽景社区": "submitted", "北塔社区": "missing"}
     assert summary.counts["submitted"] == 1 and summary.counts["missing"] == 1
@@ -328,11 +328,11 @@ def test_a_street_and_its_communities_add_up_without_counting_twice(as_user, tre
     secretary = get_user_model().objects.get(pk=tree.secretary_a.pk)  # a fresh user: the grants are read anew
     ActivityFactory(branch=tree.district, date=dt.date(2026, 8, 1), type=work.type)
     for branch in (tree.district, tree.branch_a, tree.branch_b):
-        report = reports.report_create(actor=secretary, branch=branch, frequency="quarterly", start=Q3)
-        reports.report_submit(actor=secretary, report=report)
+        report = services.report_create(actor=secretary, branch=branch, frequency="quarterly", start=Q3)
+        services.report_submit(actor=secretary, report=report)
     district = BranchReport.objects.get(branch=tree.district)
     assert district.figures["total"]["activities"] == 4  # its report states its whole subtree
-    summary = reports.organisation_summary(tree.root, Frequency.QUARTERLY, Q3)
+    summary = selectors.organisation_summary(tree.root, Frequency.QUARTERLY, Q3)
     assert summary.totals["activities"] == 4  # 1 own + 2 + 1, not 4 + 2 + 1
 
 
@@ -343,7 +343,7 @@ def test_the_word_report_reopens_with_the_branch_period_and_figures(as_user, tre
     secretary = as_user(tree.secretary_a)
     report = draft(secretary, tree.branch_a)
     edit(secretary, report, typical_activities=[work.pk])
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     response = secretary.get(reverse("reports:report-docx", args=[report.pk]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
     document = Document(io.BytesIO(response.content))
@@ -357,7 +357,7 @@ def test_the_word_report_reopens_with_the_branch_period_and_figures(as_user, tre
 
 def test_the_word_summary_has_a_table_per_branch(as_user, tree, work, requirement):
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     response = as_user(tree.district_leader).get(
         reverse("reports:summary-docx", args=[tree.district.pk]), {"frequency": "quarterly", "year": 2026, "number": 3}
     )
@@ -371,7 +371,7 @@ def test_the_word_summary_has_a_table_per_branch(as_user, tree, work, requiremen
 
 def test_the_excel_downloads_carry_the_same_figures(as_user, tree, work, requirement):
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
     sheet = load_workbook(io.BytesIO(as_user(tree.secretary_a).get(
         reverse("reports:report-xlsx", args=[report.pk])).content)).active  # fmt: skip
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
@@ -387,9 +387,9 @@ def test_the_excel_downloads_carry_the_same_figures(as_user, tree, work, require
 
 
 def test_the_home_page_lists_reports_due_overdue_and_returned(as_user, tree, requirement):
-    due = reports.due_reports(tree.secretary_a, today=dt.date(2026, 10, 5))
+    due = selectors.due_reports(tree.secretary_a, today=dt.date(2026, 10, 5))
     assert [(d.start, d.state) for d in due][-1] == (Q3, "due")  # due by 10 October
-    due = reports.due_reports(tree.secretary_a, today=dt.date(2026, 11, 28))
+    due = selectors.due_reports(tree.secretary_a, today=dt.date(2026, 11, 28))
     assert (Q3, "overdue") in [(d.start, d.state) for d in due]
     assert all(d.branch == tree.branch_a for d in due)
     page = as_user(tree.secretary_a).get(reverse("home")).content.decode()
@@ -402,7 +402,7 @@ def test_report_pages_keep_their_query_count_as_reports_grow(as_user, tree, work
 
     leader = as_user(tree.district_leader)
     report = draft(as_user(tree.secretary_a), tree.branch_a)
-    reports.report_submit(actor=tree.secretary_a, report=report)
+    services.report_submit(actor=tree.secretary_a, report=report)
 
     def grow():
         for n in range(6):
@@ -410,8 +410,8 @@ def test_report_pages_keep_their_query_count_as_reports_grow(as_user, tree, work
             RoleGrantFactory(user=tree.secretary_a, branch=branch)
             tree.secretary_a.__dict__.pop("_scope_paths_cache", None)  # the grants are cached per user object
             ActivityFactory(branch=branch, date=dt.date(2026, 8, 1), type=work.type)
-            created = reports.report_create(actor=tree.secretary_a, branch=branch, frequency="quarterly", start=Q3)
-            reports.report_submit(actor=tree.secretary_a, report=created)
+            created = services.report_create(actor=tree.secretary_a, branch=branch, frequency="quarterly", start=Q3)
+            services.report_submit(actor=tree.secretary_a, report=created)
 
     period = {"frequency": "quarterly", "year": 2026, "number": 3}
     summary_url = reverse("reports:summary-node", args=[tree.district.pk])
@@ -421,7 +421,7 @@ def test_report_pages_keep_their_query_count_as_reports_grow(as_user, tree, work
 
 
 def test_a_report_page_and_its_word_file_keep_their_query_count(as_user, tree, work, assert_flat_queries):
-    from volunteer_portal.dashboards.models import TypicalActivity
+    from volunteer_portal.reports.models import TypicalActivity
 
     secretary = as_user(tree.secretary_a)
     report = draft(secretary, tree.branch_a)

@@ -7,6 +7,7 @@ scope covers the branch approve or return; the services refuse anything else.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,17 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.models import Activity
+from activities.selectors import activity_list
+from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
+from volunteer_portal.dashboards.periods import period_label
+from volunteer_portal.dashboards.selectors import dashboard_node, dashboard_root_id
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import apply_service, download, history_rows, paginate, secretary_required
 
-from . import documents, reports
+from . import documents, selectors, services
 from .evaluation import CRITERIA, evaluate
 from .forms import ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
 from .models import BranchReport, EvaluationCriteria
-from .periods import period_label
-from .selectors import dashboard_node, dashboard_root_id
 
 Role = RoleGrant.Role
 
@@ -39,7 +42,7 @@ def _report(request: HttpRequest, pk: int) -> BranchReport:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports_in_scope = reports.report_list(request.user)
+    reports_in_scope = selectors.report_list(request.user)
     status = request.GET.get("status", "")
     if status in BranchReport.Status.values:
         reports_in_scope = reports_in_scope.filter(status=status)
@@ -52,7 +55,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "page": paginate(request, reports_in_scope),
             "status": status,
             "statuses": BranchReport.Status.choices,
-            "due": reports.due_reports(request.user) if can_write else [],
+            "due": selectors.due_reports(request.user) if can_write else [],
             "start_form": ReportStartForm(branches=writable) if can_write else None,
             "can_write": can_write,
             "summary_root": dashboard_root_id(request.user),
@@ -67,7 +70,7 @@ def report_start(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         frequency, start = form.chosen()
         try:
-            report = reports.report_create(
+            report = services.report_create(
                 actor=request.user, branch=form.cleaned_data["branch"], frequency=frequency, start=start
             )
         except ValidationError as error:
@@ -92,20 +95,20 @@ def _activities(report: BranchReport):
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    live = reports.live_figures(report.branch, report.period_start, report.period_end)
+    live = selectors.live_figures(report.branch, report.period_start, report.period_end)
     values = report.figures or live
     return render(
         request,
         "reports/report_detail.html",
         {
             "report": report,
-            "figures": reports.figure_rows(values["total"]),
+            "figures": selectors.figure_rows(values["total"]),
             "by_type": values["by_type"],
-            "drift": reports.drift(report, live["total"]),
+            "drift": selectors.drift(report, live["total"]),
             "typical": _activities(report).filter(pk__in=report.typical_activities.all()),
             "events": report.events.select_related("actor"),
-            "can_edit": reports.may_edit(request.user, report),
-            "can_review": reports.may_review(request.user, report),
+            "can_edit": selectors.may_edit(request.user, report),
+            "can_review": selectors.may_review(request.user, report),
             "review_form": ReviewForm(),
             "ended": report.period_end < timezone.localdate(),
             "history": history_rows(report),
@@ -117,18 +120,18 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    if not reports.may_edit(request.user, report):
+    if not selectors.may_edit(request.user, report):
         if report.editable:
             raise PermissionDenied
         messages.error(request, _("A submitted or approved report can no longer be changed."))
         return redirect(report)
     form = ReportForm(request.POST or None, instance=report, activities=_activities(report))
     if request.method == "POST" and form.is_valid():
-        sections = {name: form.cleaned_data[name] for name in reports.NARRATIVE}
+        sections = {name: form.cleaned_data[name] for name in services.NARRATIVE}
         saved = apply_service(
             request,
             form,
-            lambda: reports.report_update(
+            lambda: services.report_update(
                 actor=request.user, report=report, typical=form.cleaned_data["typical_activities"], **sections
             ),
         )
@@ -137,11 +140,11 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return report_submit(request, pk)
             messages.success(request, _("The report was saved as a draft."))
             return redirect(report)
-    live = reports.live_figures(report.branch, report.period_start, report.period_end)
+    live = selectors.live_figures(report.branch, report.period_start, report.period_end)
     return render(
         request,
         "reports/report_form.html",
-        {"form": form, "report": report, "figures": reports.figure_rows(live["total"]), "by_type": live["by_type"]},
+        {"form": form, "report": report, "figures": selectors.figure_rows(live["total"]), "by_type": live["by_type"]},
     )
 
 
@@ -150,7 +153,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
     try:
-        reports.report_submit(actor=request.user, report=report)
+        services.report_submit(actor=request.user, report=report)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -162,7 +165,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    if not reports.may_review(request.user, report):
+    if not selectors.may_review(request.user, report):
         raise PermissionDenied
     form = ReviewForm(request.POST)
     form.is_valid()
@@ -172,7 +175,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(report)
     approve = decision == "approve"
     try:
-        reports.report_review(
+        services.report_review(
             actor=request.user, report=report, approve=approve, comment=form.cleaned_data.get("comment", "")
         )
     except ValidationError as error:
@@ -186,12 +189,12 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     report = _report(request, pk)
-    values = report.figures or reports.live_figures(report.branch, report.period_start, report.period_end)
+    values = report.figures or selectors.live_figures(report.branch, report.period_start, report.period_end)
     name = f"report-{report.branch.code}-{report.period_start:%Y%m}"
     if kind == "docx":
         typical = list(_activities(report).filter(pk__in=report.typical_activities.all()))
         return download(documents.report_docx(report, values, typical), f"{name}.docx")
-    rows = [[label, value] for _name, label, value in reports.figure_rows(values["total"])]
+    rows = [[label, value] for _name, label, value in selectors.figure_rows(values["total"])]
     rows += [[]] + [[row["type"], row["count"], row["hours"]] for row in values["by_type"]]
     content = workbook(documents.report_title(report), [_("Figure"), _("Value")], rows,
                                  lines=[(_("Status"), report.get_status_display())])  # fmt: skip
@@ -215,7 +218,7 @@ def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     node, ancestors = _node(request, pk)
     form = ReportPeriodForm(request.GET or None)
     frequency, start = form.chosen()
-    result = reports.organisation_summary(node, frequency, start)
+    result = selectors.organisation_summary(node, frequency, start)
     return render(
         request,
         "reports/summary.html",
@@ -225,13 +228,13 @@ def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "summary": result,
             "label": period_label(frequency, start),
-            "counts": [(reports.STATES[state], count) for state, count in result.counts.items()],
-            "additive": [(name, reports.FIGURE_LABELS[name]) for name in reports.ADDITIVE],
+            "counts": [(selectors.STATES[state], count) for state, count in result.counts.items()],
+            "additive": [(name, selectors.FIGURE_LABELS[name]) for name in selectors.ADDITIVE],
             "children": [
-                (child, [figures[name] for name in reports.ADDITIVE], done, owed)
+                (child, [figures[name] for name in selectors.ADDITIVE], done, owed)
                 for child, figures, done, owed in result.children
             ],
-            "totals": [result.totals[name] for name in reports.ADDITIVE],
+            "totals": [result.totals[name] for name in selectors.ADDITIVE],
             "drifted": [row for row in result.rows if row.drift],
             "query": request.GET.urlencode(),
         },
@@ -243,22 +246,22 @@ def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     node, _ancestors = _node(request, pk)
     frequency, start = ReportPeriodForm(request.GET or None).chosen()
-    result = reports.organisation_summary(node, frequency, start)
+    result = selectors.organisation_summary(node, frequency, start)
     name = f"summary-{node.code}-{start:%Y%m}"
     if kind == "docx":
         return download(documents.summary_docx(result), f"{name}.docx")
     header = [
         _("Branch"),
         _("Status"),
-        *[reports.FIGURE_LABELS[n] for n in reports.ADDITIVE],
+        *[selectors.FIGURE_LABELS[n] for n in selectors.ADDITIVE],
         _("Changed after submission"),
     ]
     rows = []
     for row in result.rows:
         own = row.report.figures["own"] if row.report and row.report.figures else {}
-        rows.append([row.branch.name, row.label, *[own.get(n) for n in reports.ADDITIVE],
+        rows.append([row.branch.name, row.label, *[own.get(n) for n in selectors.ADDITIVE],
                      row.drift_text])  # fmt: skip
-    rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in reports.ADDITIVE], ""])
+    rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in selectors.ADDITIVE], ""])
     return download(workbook(documents.summary_title(result), header, rows), f"{name}.xlsx")
 
 
@@ -309,3 +312,39 @@ def evaluation_download(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append(cells)
     title = _("%(node)s: year-end evaluation %(year)d") % {"node": node.name, "year": year}
     return download(workbook(title, header, rows), f"evaluation-{node.code}-{year}.xlsx")
+
+
+# --- the home page: what needs doing, reports due among it -------------------------------------------------
+
+TODO_ROWS = 5
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """A secretary's desk: what needs doing in their branches, and their latest activities. Leaders, who write
+    nothing, land on their dashboard instead."""
+    user = request.user
+    if not has_write_scope(user) and dashboard_root_id(user) is not None:
+        return redirect("dashboards:dashboard")
+    # Annotated names go through Q and F: the type checker only knows model fields.
+    overdue = pairing_list(user=user).filter(Q(is_overdue=True)).order_by(F("last_contact").asc(nulls_first=True))
+    never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")
+    follow_ups = open_follow_ups(user=user)
+    due = selectors.due_reports(user)
+    return render(
+        request,
+        "reports/home.html",
+        {
+            "overdue": overdue[:TODO_ROWS],
+            "overdue_count": overdue.count(),
+            "never_visited": never_visited[:TODO_ROWS],
+            "never_visited_count": never_visited.count(),
+            "follow_ups": follow_ups[:TODO_ROWS],
+            "follow_ups_count": follow_ups.count(),
+            "latest_activities": activity_list(user=user).order_by("-date", "-pk")[:TODO_ROWS],
+            "can_write": has_write_scope(user),
+            "due_reports": due[:TODO_ROWS],
+            "due_reports_count": len(due),
+        },
+    )
