@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from volunteer_portal.branches.models import in_subtree
 from volunteer_portal.branches.selectors import branch_list
 from volunteer_portal.forms import DateInput
 
@@ -39,4 +40,4 @@ class ActivityFilter(django_filters.FilterSet):
         )
 
     def in_subtree(self, queryset, name, branch):
-        return queryset.filter(branch__path__startswith=branch.path)
+        return queryset.filter(in_subtree(branch, via="branch"))

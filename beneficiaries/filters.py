@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from volunteer_portal.branches.models import in_subtree
 from volunteer_portal.branches.selectors import branch_list
 
 from .models import Beneficiary, DisabilityCategory, DisabilityGrade, Need
@@ -45,7 +46,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
         return queryset.filter(condition)
 
     def in_subtree(self, queryset, name, branch):
-        return queryset.filter(branch__path__startswith=branch.path)
+        return queryset.filter(in_subtree(branch, via="branch"))
 
     def with_overdue_pairing(self, queryset, name, value):
         condition = beneficiaries_with_overdue_pairing_q()

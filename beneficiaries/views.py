@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activities.selectors import activity_get_for_user
 from volunteer_portal.branches.access_log import log_access
-from volunteer_portal.branches.models import AccessLog
+from volunteer_portal.branches.models import AccessLog, in_subtree
 from volunteer_portal.branches.selectors import (
     branch_list,
     get_in_scope,
@@ -387,7 +387,7 @@ def pairing_list_view(request: HttpRequest) -> HttpResponse:
     branch_pk = _int(request.GET.get("branch"))
     branch = branch_list(user=request.user).filter(pk=branch_pk).first() if branch_pk else None
     if branch is not None:  # from a dashboard: the pairings of the members of one subtree
-        queryset = queryset.filter(member__branch__path__startswith=branch.path)
+        queryset = queryset.filter(in_subtree(branch, via="member__branch"))
     page = paginate(request, queryset.order_by(F("is_overdue").desc(), F("last_contact").asc(nulls_first=True), "pk"))
     return render(
         request,

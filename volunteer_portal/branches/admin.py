@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from volunteer_portal.admin_base import ReadOnlyAdmin, RecordAdmin
 
 from . import services
-from .models import AccessLog, Branch, Member, RoleGrant
+from .models import AccessLog, Branch, Member, RoleGrant, in_subtree
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -47,7 +47,7 @@ class BranchAdmin(RecordAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if obj is not None and "parent" in form.base_fields:  # absent for staff who may only view
             # Moving under its own subtree would make a loop; the service refuses it too.
-            form.base_fields["parent"].queryset = Branch.objects.exclude(path__startswith=obj.path)
+            form.base_fields["parent"].queryset = Branch.objects.exclude(in_subtree(obj))
         return form
 
 

@@ -12,14 +12,22 @@ from volunteer_portal.models import TimeStampedModel
 PATH_SEPARATOR = "/"
 
 
+def in_subtree(top, *, via: str = "") -> Q:
+    """Rows whose branch is `top` or below it: one indexed prefix search on the stored path. `top` is a branch,
+    its path, or an expression giving a path (F, OuterRef). `via` is the lookup from the filtered model to its
+    Branch ("" for Branch itself, "branch", "member__branch" ...). The one spelling of the subtree rule."""
+    path = top.path if isinstance(top, Branch) else top
+    return Q(**{f"{via}__path__startswith" if via else "path__startswith": path})
+
+
 class BranchQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
-    def subtree_of(self, branch: "Branch", *, include_self: bool = True):
-        """The branch and every descendant: one indexed prefix search on the stored path."""
-        qs = self.filter(path__startswith=branch.path)
-        return qs if include_self else qs.exclude(pk=branch.pk)
+    def subtree_of(self, branch: "Branch | str", *, include_self: bool = True):
+        """The branch and every descendant, in tree order."""
+        qs = self.filter(in_subtree(branch)).order_by("path")
+        return qs if include_self or isinstance(branch, str) else qs.exclude(pk=branch.pk)
 
 
 class Branch(TimeStampedModel):

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import PATH_SEPARATOR, Branch, Member, RoleGrant
+from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree
 
 Role = RoleGrant.Role
 CAPABILITIES = ("may_reveal", "may_export")
@@ -48,13 +48,12 @@ def scope_q(user: AbstractUser | AnonymousUser, *, via: str = "", role: str | No
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
-    prefix = f"{via}__" if via else ""
     paths = _grant_paths(user, role)
     if not paths:
         return Q(pk__in=[])
     condition = Q()
     for path in paths:
-        condition |= Q(**{f"{prefix}path__startswith": path})
+        condition |= in_subtree(path, via=via)
     return condition
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from volunteer_portal.models import save_checked, stamp_history_user
 
-from .models import PATH_SEPARATOR, Branch, Member, RoleGrant
+from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree
 
 
 def _path_for(branch: Branch, parent: Branch | None) -> str:
@@ -51,7 +51,7 @@ def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
     depth_change = (new_parent.depth + 1 if new_parent else 0) - branch.depth
     Branch.objects.filter(pk=branch.pk).update(parent=new_parent)
     if new_path != old_path:
-        Branch.objects.filter(path__startswith=old_path).update(
+        Branch.objects.filter(in_subtree(old_path)).update(
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
             depth=F("depth") + depth_change,
         )

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from activities.models import Activity, CampaignTarget, Participation
 from beneficiaries.models import Beneficiary, Visit, VisitVisitor
-from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.branches.models import Branch, Member, in_subtree
 
 from .figures import active_at
 
@@ -81,7 +81,7 @@ def _branch_measure(target: CampaignTarget):
     database then finds the rows through the (branch, date) index instead of scanning the table once per
     candidate branch (169 s instead of under a second for 483 communities and 66,687 visits on SQLite).
     """
-    under = {"branch_id__in": Branch.objects.filter(path__startswith=OuterRef(OuterRef("path"))).values("pk")}
+    under = {"branch_id__in": Branch.objects.filter(in_subtree(OuterRef(OuterRef("path")))).values("pk")}
     if target.metric == Metric.ACTIVITIES:
         return _scalar(Activity.objects.live().filter(_period(target), _type_q(target), **under), _count())
     if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
@@ -148,7 +148,7 @@ def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[Target
         CampaignTarget.objects.filter(
             campaign__archived_at__isnull=True, campaign__start__lte=end, campaign__end__gte=start
         )
-        .filter(Q(campaign__branch_id__in=ancestor_ids) | Q(campaign__branch__path__startswith=node.path))
+        .filter(Q(campaign__branch_id__in=ancestor_ids) | in_subtree(node, via="campaign__branch"))
         .select_related("campaign", "campaign__branch", "activity_type")
         .order_by("campaign__start", "campaign_id", "pk")
     )
@@ -186,7 +186,7 @@ def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[Target
 
 
 def _branch_candidates(target: CampaignTarget, node: Branch) -> Q:
-    condition = Q(active=True, path__startswith=_evaluation_root(node, target.campaign.branch))
+    condition = Q(active=True) & in_subtree(_evaluation_root(node, target.campaign.branch))
     return condition & Q(kind=target.branch_kind) if target.branch_kind else condition
 
 
@@ -198,8 +198,8 @@ def _is_branch_candidate(branch: Branch, target: CampaignTarget, node: Branch) -
 
 
 def _member_candidates(target: CampaignTarget, node: Branch) -> Q:
-    condition = active_at(target.campaign.end) & Q(
-        branch__path__startswith=_evaluation_root(node, target.campaign.branch)
+    condition = active_at(target.campaign.end) & in_subtree(
+        _evaluation_root(node, target.campaign.branch), via="branch"
     )
     return condition & Q(is_leadership=True) if target.leadership_only else condition
 

@@ -39,7 +39,7 @@ from django.utils import timezone
 from activities.models import Activity, Participation
 from beneficiaries.models import AssistanceItem, Beneficiary, DisabilityCategory, Pairing, Visit
 from beneficiaries.selectors import never_visited_q, pairings_with_status
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree
 from volunteer_portal.expressions import MonthStart
 
 ASSISTANCE_KINDS = [kind.value for kind in AssistanceItem.Kind]
@@ -194,7 +194,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
     monthly: dict[dt.date, list[int]] = {month: [0, 0] for month in months_between(start, min(end, today))}
 
     in_period = Q(date__gte=start, date__lte=end)
-    activities = Activity.objects.live().filter(in_period, branch__path__startswith=node.path)
+    activities = Activity.objects.live().filter(in_period, in_subtree(node, via="branch"))
     for branch_id, month, count, participations, hours in (
         activities.annotate(month=MonthStart("date"))
         .values("branch_id", "month")
@@ -215,7 +215,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
 
     # A visit to a household since archived no longer counts either: archived rows never count.
     visits = Visit.objects.live().filter(
-        in_period, branch__path__startswith=node.path, beneficiary__archived_at__isnull=True
+        in_period, in_subtree(node, via="branch"), beneficiary__archived_at__isnull=True
     )
     sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
     for row in (
@@ -238,7 +238,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         )
     )  # fmt: skip
     for branch_id, members, participating in (
-        Member.objects.filter(active_at(end), branch__path__startswith=node.path)
+        Member.objects.filter(active_at(end), in_subtree(node, via="branch"))
         .values("branch_id")
         .annotate(n=Count("id"), took=Sum(Case(When(took_part, then=1), default=0, output_field=IntegerField())))
         .values_list("branch_id", "n", "took")
@@ -249,7 +249,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
 
     for branch_id, count in (
         Beneficiary.objects.live()
-        .filter(never_visited_q(), branch__path__startswith=node.path)
+        .filter(never_visited_q(), in_subtree(node, via="branch"))
         .values("branch_id")
         .annotate(n=Count("id"))
         .values_list("branch_id", "n")
@@ -258,7 +258,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         per_branch[branch_id].never_visited += count
 
     for branch_id, count in (
-        pairings_with_status(Pairing.objects.live().filter(member__branch__path__startswith=node.path), today=today)
+        pairings_with_status(Pairing.objects.live().filter(in_subtree(node, via="member__branch")), today=today)
         .filter(Q(is_overdue=True))
         .values("member__branch_id")
         .annotate(n=Count("id"))
@@ -291,7 +291,7 @@ def rollup(
     """
     today = today or timezone.localdate()
     if branches is None:
-        branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+        branches = list(Branch.objects.subtree_of(node))
     branches = [b for b in branches if b.path.startswith(node.path)]
     children = [b for b in branches if b.parent_id == node.pk]
     per_branch, monthly, activities, visits = _collect(node, start, end, today)

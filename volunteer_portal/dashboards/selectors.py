@@ -3,7 +3,7 @@
 from django.db.models import F, Q, Subquery
 from django.http import Http404
 
-from volunteer_portal.branches.models import Branch
+from volunteer_portal.branches.models import Branch, in_subtree
 from volunteer_portal.branches.selectors import grant_paths
 
 
@@ -31,7 +31,7 @@ def dashboard_node(user, pk: int) -> tuple[Branch, list[Branch], list[Branch]]:
     node_path = Subquery(Branch.objects.filter(pk=pk).values("path")[:1])
     rows: list[Branch] = list(
         Branch.objects.annotate(node_path=node_path)
-        .filter(Q(path__startswith=F("node_path")) | Q(node_path__startswith=F("path")))
+        .filter(in_subtree(F("node_path")) | Q(node_path__startswith=F("path")))  # below the node, or above it
         .order_by("path")
     )
     node = next((row for row in rows if row.pk == pk), None)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from activities.models import Participation
 from beneficiaries.models import AssistanceItem
-from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.branches.models import Branch, Member, in_subtree
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import download, paginate
 
@@ -112,7 +112,7 @@ def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
         activity__archived_at__isnull=True, activity__date__gte=period.start, activity__date__lte=period.end
     ).values("member_id")
     members = (
-        Member.objects.filter(active_at(period.end), branch__path__startswith=node.path)
+        Member.objects.filter(active_at(period.end), in_subtree(node, via="branch"))
         .exclude(pk__in=took_part)
         .select_related("branch")
         .order_by("branch__path", "name")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Pairing
-from volunteer_portal.branches.models import Branch
+from volunteer_portal.branches.models import Branch, in_subtree
 from volunteer_portal.dashboards.figures import down_to, own_figures, subtree_totals
 
 from .models import BranchReport, EvaluationCriteria, ReportRequirement
@@ -61,7 +61,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
     today = today or timezone.localdate()
     criteria = EvaluationCriteria.current()
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    everything = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+    everything = list(Branch.objects.subtree_of(node))
     branches = [branch for branch in everything if branch.active]
 
     # Each branch judged on its subtree: its own figures added to itself and every ancestor inside the node.
@@ -69,7 +69,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
     subtree = subtree_totals(node, own_figures(node, start, end, today=today), everything)
     own_open = dict(
         Pairing.objects.live()
-        .filter(member__branch__path__startswith=node.path, end_date__isnull=True,
+        .filter(in_subtree(node, via="member__branch"), end_date__isnull=True,
                 beneficiary__archived_at__isnull=True, start_date__lte=today)
         .values("member__branch_id")
         .annotate(n=Count("id"))
@@ -85,7 +85,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
     requirements = list(ReportRequirement.objects.filter(active=True))
     approved = set(
         BranchReport.objects.filter(
-            branch__path__startswith=node.path, period_start__gte=start, period_end__lte=end,
+            in_subtree(node, via="branch"), period_start__gte=start, period_end__lte=end,
             status=BranchReport.Status.APPROVED,
         ).values_list("branch_id", "period_start", "period_end")
     )  # fmt: skip

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from activities.models import Activity
-from volunteer_portal.branches.models import Branch, RoleGrant
+from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.dashboards.figures import ASSISTANCE_KINDS, Figures, own_figures, rollup, subtree_totals
 from volunteer_portal.dashboards.periods import Frequency, ended_periods, period_label, period_of
@@ -73,7 +73,7 @@ def activities_by_type(branch: Branch, start: dt.date, end: dt.date) -> list[dic
     """The period's activities of the branch's subtree grouped by type: [{type, count, hours}]."""
     rows = (
         Activity.objects.live()
-        .filter(branch__path__startswith=branch.path, date__gte=start, date__lte=end)
+        .filter(in_subtree(branch, via="branch"), date__gte=start, date__lte=end)
         .values("type__name")
         .annotate(n=Count("id", distinct=True), hours=Sum("participations__hours"))
         .order_by("-n", "type__name")
@@ -279,11 +279,11 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     submitted report whose figures no longer match the records, with the difference."""
     start, end = period_of(frequency, start)
     kinds = required_kinds(frequency)
-    branches = list(Branch.objects.filter(path__startswith=node.path).order_by("path"))
+    branches = list(Branch.objects.subtree_of(node))
     reports = {
         r.branch_id: r
         for r in BranchReport.objects.filter(
-            branch__path__startswith=node.path, period_start=start, period_end=end
+            in_subtree(node, via="branch"), period_start=start, period_end=end
         ).select_related("branch")
     }
     required = [b for b in branches if b.active and b.kind in kinds]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.models import Activity
 from activities.selectors import activity_list
 from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
-from volunteer_portal.branches.models import RoleGrant
+from volunteer_portal.branches.models import RoleGrant, in_subtree
 from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
 from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.dashboards.selectors import dashboard_node, dashboard_root_id
@@ -84,7 +84,7 @@ def report_start(request: HttpRequest) -> HttpResponse:
 def _activities(report: BranchReport):
     return (
         Activity.objects.live()
-        .filter(branch__path__startswith=report.branch.path, date__gte=report.period_start,
+        .filter(in_subtree(report.branch, via="branch"), date__gte=report.period_start,
                 date__lte=report.period_end)
         .select_related("type", "type__parent")
         .order_by("-date", "-pk")
