@@ -9,7 +9,18 @@ correlated subquery, so the number of queries does not grow with the branches or
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from activities.models import Activity, CampaignTarget, Participation
@@ -160,10 +171,13 @@ def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[Target
         candidates = Q(pk__in=[])
         for target in branch_targets:
             candidates |= _branch_candidates(target, node)
-        rows = Branch.objects.filter(candidates).annotate(**{f"t{t.pk}": _branch_measure(t) for t in branch_targets})
+        rows = Branch.objects.filter(candidates).annotate(
+            **{f"t{t.pk}": _branch_measure(t) for t in branch_targets},
+            **{f"c{t.pk}": _flag(_branch_candidates(t, node)) for t in branch_targets},
+        )
         for branch in rows.order_by("path"):
             for target in branch_targets:
-                if _is_branch_candidate(branch, target, node):
+                if getattr(branch, f"c{target.pk}"):
                     _tally(progress[target.pk], branch.name, getattr(branch, f"t{target.pk}"))
 
     if member_targets:
@@ -173,11 +187,14 @@ def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[Target
         members = (
             Member.objects.filter(candidates)
             .select_related("branch")
-            .annotate(**{f"t{t.pk}": _member_measure(t) for t in member_targets})
+            .annotate(
+                **{f"t{t.pk}": _member_measure(t) for t in member_targets},
+                **{f"c{t.pk}": _flag(_member_candidates(t, node)) for t in member_targets},
+            )
         )
         for member in members.order_by("branch__path", "name"):
             for target in member_targets:
-                if _is_member_candidate(member, target, node):
+                if getattr(member, f"c{target.pk}"):
                     _tally(
                         progress[target.pk], f"{member.name}（{member.branch.name}）", getattr(member, f"t{target.pk}")
                     )
@@ -190,13 +207,6 @@ def _branch_candidates(target: CampaignTarget, node: Branch) -> Q:
     return condition & Q(kind=target.branch_kind) if target.branch_kind else condition
 
 
-def _is_branch_candidate(branch: Branch, target: CampaignTarget, node: Branch) -> bool:
-    root = _evaluation_root(node, target.campaign.branch)
-    return (
-        branch.active and branch.path.startswith(root) and (not target.branch_kind or branch.kind == target.branch_kind)
-    )
-
-
 def _member_candidates(target: CampaignTarget, node: Branch) -> Q:
     condition = active_at(target.campaign.end) & in_subtree(
         _evaluation_root(node, target.campaign.branch), via="branch"
@@ -204,14 +214,10 @@ def _member_candidates(target: CampaignTarget, node: Branch) -> Q:
     return condition & Q(is_leadership=True) if target.leadership_only else condition
 
 
-def _is_member_candidate(member: Member, target: CampaignTarget, node: Branch) -> bool:
-    root = _evaluation_root(node, target.campaign.branch)
-    in_place = member.branch.path.startswith(root) and (member.is_leadership or not target.leadership_only)
-    on_roll = (member.joined_on is None or member.joined_on <= target.campaign.end) and (
-        (member.left_on is None and member.active)
-        or (member.left_on is not None and member.left_on > target.campaign.end)
-    )
-    return in_place and on_roll
+def _flag(condition: Q) -> ExpressionWrapper:
+    """Whether a row is a target's candidate, answered by the database with the same condition that chose the
+    rows (the roll, the subtree, the kind), so the rule is not written again in Python."""
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def _tally(progress: TargetProgress, name: str, value: int) -> None:

@@ -118,6 +118,17 @@ def active_at(day: dt.date) -> Q:
     return joined & still_there
 
 
+def took_part_in(start: dt.date, end: dt.date) -> Exists:
+    """For a Member row: whether they took part in any live activity dated in [start, end]. The participation
+    rate and the list of members who have not taken part both ask this."""
+    return Exists(
+        Participation.objects.filter(
+            member=OuterRef("pk"), activity__archived_at__isnull=True, activity__date__gte=start,
+            activity__date__lte=end,
+        )
+    )  # fmt: skip
+
+
 def down_to(node: Branch, path: str) -> list[int]:
     """The branches from the node down to the one with this path, both included: where a branch's own figures
     are added when figures are summed up the tree ("1/4/17/23/" under node 4 gives [4, 17, 23])."""
@@ -231,12 +242,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         if _as_date(row["month"]) in monthly:
             monthly[_as_date(row["month"])][1] += row["n"]
 
-    took_part = Exists(
-        Participation.objects.filter(
-            member=OuterRef("pk"), activity__archived_at__isnull=True, activity__date__gte=start,
-            activity__date__lte=end,
-        )
-    )  # fmt: skip
+    took_part = took_part_in(start, end)
     for branch_id, members, participating in (
         Member.objects.filter(active_at(end), in_subtree(node, via="branch"))
         .values("branch_id")

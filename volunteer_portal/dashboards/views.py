@@ -6,14 +6,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from activities.models import Participation
 from beneficiaries.models import AssistanceItem
 from volunteer_portal.branches.models import Branch, Member, in_subtree
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import download, paginate
 
 from .campaigns import campaign_progress
-from .figures import Figures, Rollup, active_at, rollup
+from .figures import Figures, Rollup, active_at, rollup, took_part_in
 from .forms import Period, PeriodForm
 from .selectors import dashboard_node, dashboard_root_id
 
@@ -108,12 +107,9 @@ def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
     """Members on the roll at the end of the period who took part in no activity in it."""
     node, ancestors, _subtree = dashboard_node(request.user, pk)
     _form, period = _period(request)
-    took_part = Participation.objects.filter(
-        activity__archived_at__isnull=True, activity__date__gte=period.start, activity__date__lte=period.end
-    ).values("member_id")
     members = (
         Member.objects.filter(active_at(period.end), in_subtree(node, via="branch"))
-        .exclude(pk__in=took_part)
+        .exclude(took_part_in(period.start, period.end))
         .select_related("branch")
         .order_by("branch__path", "name")
     )
