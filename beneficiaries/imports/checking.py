@@ -20,19 +20,15 @@ from ..models import Beneficiary, Consent, Need, RosterImport, RosterImportRow, 
 from ..privacy import checks_exhausted_message, hidden_check, hidden_checks_left
 from ..services import BENEFICIARY_FIELDS
 from .columns import (
-    CHOICE_COLUMNS,
     COLUMNS,
     CONSENT_COLUMNS,
-    DATE_COLUMNS,
-    LIST_SEPARATORS,
     NUMBER_COLUMNS,
     WHOLE_ROW,
+    CellError,
     _attname,
-    _date_text,
-    _quote,
     choice_aliases,
-    choice_labels,
     headers,
+    parse_cell,
 )
 
 CHUNK = 500  # rows checked per request: about a second, so the progress bar moves
@@ -98,68 +94,19 @@ def _from_memory(field, objects: dict, *, many: bool):
 def _form_data(
     row: RosterImportRow, lookups: Lookups, problems: list[list[str]], current: dict | None
 ) -> tuple[dict, set[str]]:
-    """The row's cells as the beneficiary form's POST data; cells that cannot be turned into a form value are
-    reported and left out (the set of such fields), so the form does not report them a second time.
-
-    An empty cell keeps what is on record for someone already registered (`current`), and takes the form's
-    default (hardship category: none) for someone new: an import never blanks a field by omission."""
-    names, cells = lookups.names, row.cells
+    """The row's cells as the beneficiary form's POST data, each read by its column's parser (columns.PARSERS).
+    Cells that cannot be turned into a form value are reported here (the set of such fields), so the form does not
+    report them a second time."""
     data: dict = {}
     flagged: set[str] = set()
     for name in COLUMNS:
-        if not cells.get(name):
-            if current is not None and name in current:
-                data[name] = current[name]
-            elif BeneficiaryForm.base_fields[name].initial is not None and name in CHOICE_COLUMNS:
-                data[name] = BeneficiaryForm.base_fields[name].initial
-    cells = {name: text for name, text in cells.items() if text}
-
-    def problem(name: str, message: str) -> None:
-        problems.append([names[name], message])
-        flagged.add(name)
-
-    for name in COLUMNS:
-        text = cells.get(name, "")
-        if not text and name in data:
-            continue
-        if name in CHOICE_COLUMNS and text:
-            value = lookups.aliases[name].get(text.lower())
-            if value is None:
-                problem(name, _("“%(text)s” is not one of: %(values)s.")
-                        % {"text": _quote(text), "values": "、".join(choice_labels(name))})  # fmt: skip
-            data[name] = value or ""
-        elif name == "branch":
-            if not text:
-                data[name] = lookups.own_branch or ""
-                continue
-            found = lookups.branches.get(text.strip("/ "), [])
-            if len(found) == 1:
-                data[name] = found[0]
-            elif found:
-                problem(name, _("More than one of your units is called “%(text)s”: write it as “higher unit/unit”.")
-                        % {"text": _quote(text)})  # fmt: skip
-            else:
-                problem(name, _("“%(text)s” is not a unit you are secretary of.") % {"text": _quote(text)})
-        elif name == "needs":
-            wanted = [part for part in LIST_SEPARATORS.split(text) if part]
-            unknown = [part for part in wanted if part not in lookups.needs]
-            if unknown:
-                problem(name, _("Unknown needs: %(unknown)s. Choose from: %(names)s.")
-                        % {"unknown": "、".join(_quote(part) for part in unknown),
-                           "names": "、".join(lookups.needs)})  # fmt: skip
-            data[name] = [lookups.needs[part] for part in wanted if part in lookups.needs]
-        elif name == "statutory_basis" and text:
-            if text in lookups.bases:
-                data[name] = lookups.bases[text]
-            else:
-                problem(name, _("“%(text)s” is not a statutory basis set up by an administrator.")
-                        % {"text": _quote(text)})  # fmt: skip
-        elif name in NUMBER_COLUMNS:
-            data[name] = normalize_id_number(text)  # spaces inside, a lower-case x: as the matching reads it
-        elif name in DATE_COLUMNS:
-            data[name] = _date_text(text)
-        else:
-            data[name] = text
+        try:
+            data[name] = parse_cell(name, row.cells.get(name) or "", lookups, current)
+        except CellError as error:
+            problems.append([lookups.names[name], error.message])
+            flagged.add(name)
+            if error.instead is not None:
+                data[name] = error.instead
     return data, flagged
 
 
