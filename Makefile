@@ -3,20 +3,39 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PROD_STAMP := $(VENV)/.installed-prod
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make lock` keeps every pin the bounds in pyproject.toml allow; `make lock UPGRADE="django ruff"` moves those
+# packages to the newest allowed, UPGRADE=all moves every one.
+UPGRADE ?=
 
-.PHONY: run test lint typecheck pytest install migrate messages lock clean bench bench-import
+.PHONY: run test lint typecheck pytest install install-prod migrate messages lock clean bench bench-import
 
-# A venv built from the pinned lock file; rebuilt when the lock changes.
-$(STAMP): requirements.lock
+define new_venv
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1)). Set PYTHON=/path/to/python3.11."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-virtualenv -r requirements.lock
+endef
+
+# The development venv: the runtime pins plus the tools (requirements-dev.lock); rebuilt when either lock changes.
+$(STAMP): requirements.lock requirements-dev.lock
+	$(new_venv)
+	$(BIN)/python -m pip install --quiet --require-virtualenv -r requirements-dev.lock
+	@rm -f $(PROD_STAMP)
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# A production install: the runtime lock alone, no test or type-checking tools. Into a venv of its own
+# (make install-prod VENV=/srv/portal/venv); it refuses a venv that already holds the development tools.
+$(PROD_STAMP): requirements.lock
+	@test ! -e $(STAMP) || { echo "$(VENV) holds the development tools; choose another VENV=... for production."; exit 1; }
+	$(new_venv)
+	$(BIN)/python -m pip install --quiet --require-virtualenv -r requirements.lock
+	@touch $(PROD_STAMP)
+
+install-prod: $(PROD_STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -59,13 +78,25 @@ bench-import: $(STAMP)
 	DATABASE_URL=$(subst bench.sqlite3,bench-import.sqlite3,$(BENCH_DB)) $(BIN)/python manage.py seed_demo --if-empty
 	DATABASE_URL=$(subst bench.sqlite3,bench-import.sqlite3,$(BENCH_DB)) $(BIN)/python manage.py bench_import
 
-# Maintainer steps: refresh the Chinese catalogue after changing strings, and re-pin after editing pyproject.toml.
+# Maintainer steps: refresh the Chinese catalogue after changing strings, and re-pin after editing pyproject.toml
+# (the runtime lock first; the dev lock is constrained by it, so the two never pin a package differently).
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore "tests/*" --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
+# pip-compile adds any package named by --upgrade-package to its output, so the runtime lock is given only the
+# names it already pins, and a name neither lock pins is refused.
+PIP_COMPILE = $(BIN)/pip-compile --strip-extras --no-emit-index-url --no-emit-find-links
+pinned = $(shell sed -n 's/^\([a-z0-9][^=]*\)==.*/\1/p' $(1))
+upgrade_names = $(shell echo '$(UPGRADE)' | tr 'A-Z_.' 'a-z--')
+upgrade_args = $(if $(filter all,$(upgrade_names)),--upgrade,$(addprefix --upgrade-package ,$(1)))
 lock: $(STAMP)
-	$(BIN)/pip-compile --extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	@test -z "$(filter-out all $(call pinned,requirements-dev.lock),$(upgrade_names))" || \
+		{ echo "UPGRADE names packages no lock pins: $(filter-out all $(call pinned,requirements-dev.lock),$(upgrade_names))"; exit 1; }
+	$(PIP_COMPILE) $(call upgrade_args,$(filter $(call pinned,requirements.lock),$(upgrade_names))) \
+		-o requirements.lock pyproject.toml
+	$(PIP_COMPILE) $(call upgrade_args,$(upgrade_names)) --extra dev --constraint requirements.lock \
+		-o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
