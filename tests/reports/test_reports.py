@@ -435,3 +435,22 @@ def test_a_report_page_and_its_word_file_keep_their_query_count(as_user, tree, w
     assert_flat_queries(lambda: secretary.get(report.get_absolute_url()), grow, budget=45)
     assert_flat_queries(lambda: secretary.get(reverse("reports:report-docx", args=[report.pk])), lambda: None,
                         budget=40)  # fmt: skip
+
+
+def test_the_summary_owes_the_same_reports_as_the_evaluation_and_the_due_list(as_user, tree):
+    """A requirement set up in June 2026 owes reports from 2026 Q1 on (the period before it), not for 2025:
+    the summary said 2025 Q4's reports were missing while the evaluation said none was needed."""
+    from volunteer_portal.branches.models import Branch
+    from volunteer_portal.reports.evaluation import evaluate
+
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+    ReportRequirement.objects.update(created_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    Branch.objects.update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    before = selectors.organisation_summary(tree.district, Frequency.QUARTERLY, dt.date(2025, 10, 1))
+    assert before.rows == [] and sum(before.counts.values()) == 0
+    reports_check = [c for e in evaluate(tree.district, 2025) for c in e.checks if c.key == "reports"]
+    assert all(check.passed for check in reports_check)
+    owed = selectors.organisation_summary(tree.district, Frequency.QUARTERLY, dt.date(2026, 1, 1))
+    assert {row.branch.name: row.state for row in owed.rows} == {"丽景社区": "missing", "北塔社区": "missing"}
+    due = selectors.due_reports(tree.secretary_a, today=dt.date(2026, 6, 15))
+    assert [(d.branch.name, d.start) for d in due] == [("丽景社区", dt.date(2026, 1, 1))]

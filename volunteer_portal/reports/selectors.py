@@ -57,6 +57,29 @@ def owed_periods(
     return ended_periods(requirement.frequency, max(since, first_owed), today)
 
 
+def owing_branches(
+    branches: list[Branch], frequency: str, start: dt.date, end: dt.date, *, today: dt.date | None = None,
+    requirements: list[ReportRequirement] | None = None,
+) -> list[Branch]:  # fmt: skip
+    """The branches that owe a report for this period: active, of a kind an active requirement of this
+    frequency names, and the period among the requirement's `owed_periods` for them. The one rule the summary,
+    the evaluation and the due list share."""
+    today = today or timezone.localdate()
+    if requirements is None:
+        requirements = list(ReportRequirement.objects.filter(active=True, frequency=frequency))
+    return [
+        branch
+        for branch in branches
+        if branch.active
+        and any(
+            requirement.frequency == frequency
+            and requirement.branch_kind == branch.kind
+            and (start, end) in owed_periods(requirement, start, today, branch=branch)
+            for requirement in requirements
+        )
+    ]
+
+
 # --- figures -------------------------------------------------------------------------------------------------
 
 
@@ -172,10 +195,6 @@ def may_review(user, report: BranchReport) -> bool:
     return not report.events.filter(action=ReportEvent.Action.SUBMITTED, actor=user).exists()
 
 
-def required_kinds(frequency: str) -> set[str]:
-    return set(ReportRequirement.objects.filter(active=True, frequency=frequency).values_list("branch_kind", flat=True))
-
-
 @dataclass
 class DueReport:
     branch: Branch
@@ -278,7 +297,6 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     of the submitted reports summed up the tree (each branch's own records, so nothing counts twice); and every
     submitted report whose figures no longer match the records, with the difference."""
     start, end = period_of(frequency, start)
-    kinds = required_kinds(frequency)
     branches = list(Branch.objects.subtree_of(node))
     reports = {
         r.branch_id: r
@@ -286,7 +304,7 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
             in_subtree(node, via="branch"), period_start=start, period_end=end
         ).select_related("branch")
     }
-    required = [b for b in branches if b.active and b.kind in kinds]
+    required = owing_branches(branches, frequency, start, end)
     live_now = {}
     if with_drift:
         # Drift is a question for reports that stand: a returned one is being rewritten and freezes again.
