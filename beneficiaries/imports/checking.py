@@ -128,6 +128,34 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
     if duplicate_of is not None:
         problems.append([names["id_number"], _("The same ID number as row %(row)d: each person once.")
                          % {"row": duplicate_of}])  # fmt: skip
+    target = _updatable(target, lookups, problems, flagged)
+    before = _snapshot(target) if target is not None else None
+    before_needs = sorted(need.pk for need in target.needs.all()) if target is not None else []
+    form = lookups.form(data, target)
+    problems.extend(_form_problems(form, row, names, flagged))
+    consent = _new_consent(form, names, problems) if target is None else None
+    row.problems = problems
+    row.beneficiary = target if not problems else None
+    if problems:
+        row.action, row.values, row.changed = RosterImportRow.Action.INVALID, {}, []
+        return
+    values = _values(row, form, target, consent)
+    row.values = values
+    if before is None:
+        row.action, row.changed = RosterImportRow.Action.CREATE, []
+        return
+    changed = [names.get(name, name) for name in BENEFICIARY_FIELDS if before[name] != values[name]]
+    if before_needs != values["needs"]:
+        changed.append(names["needs"])
+    row.changed = changed
+    row.action = RosterImportRow.Action.UPDATE if changed else RosterImportRow.Action.UNCHANGED
+
+
+def _updatable(
+    target: Beneficiary | None, lookups: Lookups, problems: list[list[str]], flagged: set[str]
+) -> Beneficiary | None:
+    """The person the row matched, if this user may update them; otherwise the problem, and no one."""
+    names = lookups.names
     if target is not None and not may_reveal(lookups.user, target.branch):
         # Matching the row to someone whose number the user may not see tells them the number is registered:
         # logged and limited like the form's "already registered" (privacy.hidden_check).
@@ -144,12 +172,15 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
             "administrator.")])  # fmt: skip
         target = None
         flagged.add("id_number")
-    before = _snapshot(target) if target is not None else None
-    before_needs = sorted(need.pk for need in target.needs.all()) if target is not None else []
-    form = lookups.form(data, target)
+    return target
+
+
+def _form_problems(form: BeneficiaryForm, row: RosterImportRow, names: dict[str, str], flagged: set[str]) -> list:
+    """What the form finds wrong, less what reading the cells already reported."""
+    problems = []
     if form.numbers_hidden:  # as on the edit page, numbers this user may not see are kept, never overwritten
         for name in NUMBER_COLUMNS:
-            if normalize_id_number(row.cells.get(name, "")) not in ("", getattr(target, name)):
+            if normalize_id_number(row.cells.get(name, "")) not in ("", getattr(form.instance, name)):
                 problems.append([names[name], _(
                     "You may not see this person's full numbers, so an import cannot change them: ask someone "
                     "who may.")])  # fmt: skip
@@ -159,21 +190,26 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
                 continue
             column = names.get(name, WHOLE_ROW)
             problems.extend([column, str(message)] for message in errors)
-    consent = None
-    if form.is_valid() and target is None:
-        consent = form.consent()
-        if consent:
-            try:
-                Consent(beneficiary=form.instance, **consent).full_clean(exclude=["beneficiary", "recorded_by"])
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    column = names.get(CONSENT_COLUMNS.get(name, ""), WHOLE_ROW)
-                    problems.extend([column, message] for message in messages)
-    row.problems = problems
-    row.beneficiary = target if not problems else None
-    if problems:
-        row.action, row.values, row.changed = RosterImportRow.Action.INVALID, {}, []
-        return
+    return problems
+
+
+def _new_consent(form: BeneficiaryForm, names: dict[str, str], problems: list[list[str]]) -> dict | None:
+    """A new person's consent, as the form read it, checked by the consent's own rules (its problems added)."""
+    if not form.is_valid():
+        return None
+    consent = form.consent()
+    if consent:
+        try:
+            Consent(beneficiary=form.instance, **consent).full_clean(exclude=["beneficiary", "recorded_by"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                column = names.get(CONSENT_COLUMNS.get(name, ""), WHOLE_ROW)
+                problems.extend([column, message] for message in messages)
+    return consent
+
+
+def _values(row: RosterImportRow, form: BeneficiaryForm, target: Beneficiary | None, consent: dict | None) -> dict:
+    """What a valid row will write, as stored on the staging row until the import is confirmed."""
     values = _snapshot(form.instance)
     values["needs"] = sorted(need.pk for need in form.cleaned_data["needs"])
     if target is not None:
@@ -182,15 +218,7 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
             values["_consent_ignored"] = True  # consent is recorded on the person's page once they exist
     if consent:
         values["consent"] = {**consent, "given_on": consent["given_on"].isoformat()}
-    row.values = values
-    if before is None:
-        row.action, row.changed = RosterImportRow.Action.CREATE, []
-        return
-    changed = [names.get(name, name) for name in BENEFICIARY_FIELDS if before[name] != values[name]]
-    if before_needs != values["needs"]:
-        changed.append(names["needs"])
-    row.changed = changed
-    row.action = RosterImportRow.Action.UPDATE if changed else RosterImportRow.Action.UNCHANGED
+    return values
 
 
 def _lock(batch: RosterImport) -> RosterImport | None:

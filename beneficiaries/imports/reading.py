@@ -189,65 +189,21 @@ class ParsedFile:
 
 def parse_file(upload) -> ParsedFile:
     """The file's data rows as unsaved staging rows (cells by header). Raises ImportFileError."""
-    name = (upload.name or "").lower()
-    if upload.size > MAX_BYTES:
-        raise ImportFileError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})
-    if name.endswith(".xlsx"):
-        source = _xlsx_rows(upload)
-    elif name.endswith(".csv"):
-        source = _csv_rows(upload)
-    else:
-        raise ImportFileError(_("Upload the roster as .xlsx or .csv (the template is an .xlsx)."))
+    source = _source(upload)
     names = headers()
     by_header = {header: name for name, header in names.items()}
     parsed = ParsedFile()
     columns: list[str | None] = []
     try:
         for number, values in enumerate(source, start=1):
-            if not columns:
-                found = [_cell_text(value).rstrip("*＊ ") for value in values]
-                twice = sorted({text for text in found if text and found.count(text) > 1})
-                if twice:
-                    raise ImportFileError(
-                        _("These column headers appear more than once: %(names)s. Keep one of each.")
-                        % {"names": "、".join(twice)}
-                    )
-                columns = [by_header.get(text) for text in found]
-                parsed.ignored_headers = [text for text, kept in zip(found, columns, strict=True) if text and not kept]
-                missing = [names[name] for name in COLUMNS if name in REQUIRED and name not in columns]
-                if missing:
-                    raise ImportFileError(
-                        _("The first row must hold the template's column headers; missing: %(names)s.")
-                        % {"names": "、".join(missing)}
-                    )
+            if not columns:  # a first row with no cells at all leaves this empty: the next row is the header
+                columns, parsed.ignored_headers = _header(values, names, by_header)
                 continue
             if not any(_cell_text(value) for value in values):
                 continue
             if len(parsed.rows) >= MAX_ROWS:
                 raise ImportFileError(_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS})
-            cells: dict[str, str] = {}
-            problems: list[list[str]] = []
-            for column, value in zip(columns, values, strict=False):
-                if column is None:
-                    continue
-                if column in NUMBER_COLUMNS and isinstance(value, int | float) and value:
-                    problems.append([names[column], _(
-                        "Excel stored this number as a number, and its last digits may be lost: format the column "
-                        "as text and type the number again.")])  # fmt: skip
-                text = _cell_text(value)
-                if len(text) > MAX_CELL:
-                    problems.append([names[column], _("This cell holds %(count)d characters; at most %(max)d fit.")
-                                     % {"count": len(text), "max": MAX_CELL}])  # fmt: skip
-                    text = text[:MAX_CELL]
-                cells[column] = text
-            parsed.rows.append(
-                RosterImportRow(
-                    number=number,
-                    cells=cells,
-                    read_problems=problems,
-                    id_number=normalize_id_number(cells.get("id_number", ""))[:30],
-                )
-            )
+            parsed.rows.append(_staged_row(number, columns, values, names))
     except ValueError as error:
         raise ImportFileError(_("The file could not be read: %(error)s") % {"error": error}) from error
     if not columns:
@@ -255,6 +211,63 @@ def parse_file(upload) -> ParsedFile:
     if not parsed.rows:
         raise ImportFileError(_("The file has headers but no rows to import."))
     return parsed
+
+
+def _source(upload) -> Iterator[tuple]:
+    """The file's rows, read by its kind; a file too large, or of another kind, is refused at once."""
+    name = (upload.name or "").lower()
+    if upload.size > MAX_BYTES:
+        raise ImportFileError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})
+    if name.endswith(".xlsx"):
+        return _xlsx_rows(upload)
+    if name.endswith(".csv"):
+        return _csv_rows(upload)
+    raise ImportFileError(_("Upload the roster as .xlsx or .csv (the template is an .xlsx)."))
+
+
+def _header(values: tuple, names: dict[str, str], by_header: dict[str, str]) -> tuple[list[str | None], list[str]]:
+    """The field each column holds (None: not a template column), and the headers left aside. A header written
+    twice, or a required one missing, refuses the file."""
+    found = [_cell_text(value).rstrip("*＊ ") for value in values]
+    twice = sorted({text for text in found if text and found.count(text) > 1})
+    if twice:
+        raise ImportFileError(
+            _("These column headers appear more than once: %(names)s. Keep one of each.") % {"names": "、".join(twice)}
+        )
+    columns = [by_header.get(text) for text in found]
+    ignored = [text for text, kept in zip(found, columns, strict=True) if text and not kept]
+    missing = [names[name] for name in COLUMNS if name in REQUIRED and name not in columns]
+    if missing:
+        raise ImportFileError(
+            _("The first row must hold the template's column headers; missing: %(names)s.")
+            % {"names": "、".join(missing)}
+        )
+    return columns, ignored
+
+
+def _staged_row(number: int, columns: list[str | None], values: tuple, names: dict[str, str]) -> RosterImportRow:
+    """A data row as a staging row: its cells as text, by field, and what reading them found wrong."""
+    cells: dict[str, str] = {}
+    problems: list[list[str]] = []
+    for column, value in zip(columns, values, strict=False):
+        if column is None:
+            continue
+        if column in NUMBER_COLUMNS and isinstance(value, int | float) and value:
+            problems.append([names[column], _(
+                "Excel stored this number as a number, and its last digits may be lost: format the column "
+                "as text and type the number again.")])  # fmt: skip
+        text = _cell_text(value)
+        if len(text) > MAX_CELL:
+            problems.append([names[column], _("This cell holds %(count)d characters; at most %(max)d fit.")
+                             % {"count": len(text), "max": MAX_CELL}])  # fmt: skip
+            text = text[:MAX_CELL]
+        cells[column] = text
+    return RosterImportRow(
+        number=number,
+        cells=cells,
+        read_problems=problems,
+        id_number=normalize_id_number(cells.get("id_number", ""))[:30],
+    )
 
 
 @transaction.atomic
