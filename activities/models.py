@@ -145,7 +145,7 @@ class Activity(ArchivableModel):
     location = models.CharField(_("location"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
-    participants = models.ManyToManyField(
+    participants: "models.ManyToManyField[Member, Participation]" = models.ManyToManyField(
         Member, verbose_name=_("participants"), through="Participation", related_name="activities"
     )
 

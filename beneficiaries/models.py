@@ -124,7 +124,7 @@ class Beneficiary(ArchivableModel):
     development_goals = models.TextField(_("development goals"), blank=True, help_text=_("发展目标清"))
     employment_skills = models.TextField(_("employment skills"), blank=True, help_text=_("就业技能清"))
     needs_detail = models.TextField(_("needs in detail"), blank=True, help_text=_("各项需要清"))
-    needs = models.ManyToManyField(
+    needs: "models.ManyToManyField[Need, BeneficiaryNeed]" = models.ManyToManyField(
         Need, verbose_name=_("needs"), blank=True, related_name="beneficiaries", through="BeneficiaryNeed"
     )
     statutory_basis = models.ForeignKey(
@@ -136,7 +136,7 @@ class Beneficiary(ArchivableModel):
         related_name="beneficiaries",
         help_text=_("Set when the data is kept under a legal duty rather than consent."),
     )
-    served_by = models.ManyToManyField(
+    served_by: "models.ManyToManyField[Activity, ActivityBeneficiary]" = models.ManyToManyField(
         Activity,
         verbose_name=_("activities that served this person"),
         through="ActivityBeneficiary",
@@ -309,7 +309,7 @@ class Visit(ArchivableModel):
     # responsible for, and the visit counts for the branch that made it.
     branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="visits")
     date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
-    visitors = models.ManyToManyField(
+    visitors: "models.ManyToManyField[Member, VisitVisitor]" = models.ManyToManyField(
         Member, verbose_name=_("visitors"), related_name="visits", blank=True, through="VisitVisitor"
     )
     activity = models.ForeignKey(

@@ -65,7 +65,7 @@ class BranchReport(TimeStampedModel):
     practices = models.TextField(_("主要做法和成效 (what was done and what it achieved)"), blank=True)
     problems = models.TextField(_("存在问题 (problems)"), blank=True)
     next_steps = models.TextField(_("下一步打算 (next steps)"), blank=True)
-    typical_activities = models.ManyToManyField(
+    typical_activities: "models.ManyToManyField[Activity, TypicalActivity]" = models.ManyToManyField(
         Activity, verbose_name=_("typical cases"), through="TypicalActivity", blank=True, related_name="+"
     )
     figures = models.JSONField(_("frozen figures"), null=True, blank=True, editable=False)
