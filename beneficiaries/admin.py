@@ -156,6 +156,13 @@ class BeneficiaryAdmin(ScopedAdminMixin, RecordAdmin):
         # People are registered on the portal, where their consent or legal basis is recorded with them.
         return False
 
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # The admin takes any lookup on the model's own fields from the list's URL (?id_number=…,
+        # ?birth_date__gt=…): a hidden number or birth date must not be filtered on, or the count answers.
+        if lookup.split("__")[0] in HIDDEN_IN_HISTORY:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False

@@ -111,6 +111,21 @@ class BeneficiaryForm(forms.ModelForm):
         number = normalize_id_number(self.cleaned_data.get("id_number") or "") if "id_number" in self.fields else ""
         return number if number and number != self.instance.id_number else ""
 
+    def _follow_certificate(self) -> None:
+        """A certificate number is the ID number and the category and grade digits. Where the form keeps the
+        certificate as it is (hidden, or left as the mask shows it) and the ID, the category or the grade
+        changes, the certificate follows them instead of no longer agreeing with a number nobody can retype."""
+        current = self.instance.certificate_number if self.instance.pk else ""
+        kept = "certificate_number" not in self.fields or self.cleaned_data.get("certificate_number") == current
+        if not current or not kept:
+            return
+        number = self.cleaned_data.get("id_number") or self.instance.id_number
+        category = self.cleaned_data.get("disability_category") or self.instance.disability_category
+        grade = self.cleaned_data.get("disability_grade") or self.instance.disability_grade
+        followed = f"{normalize_id_number(number)}{category}{grade}"
+        if followed != current and len(followed) == 20:
+            self.instance.certificate_number = self.cleaned_data["certificate_number"] = followed
+
     def checks_left(self) -> int:
         if self._checks_left is None:
             self._checks_left = hidden_checks_left(self.user)
@@ -124,13 +139,16 @@ class BeneficiaryForm(forms.ModelForm):
         if number and self.checks_left() <= 0:
             self.add_error("id_number", checks_exhausted_message())
             return
-        if number and self.instance.pk and "birth_date" not in self.fields:
-            self.instance.birth_date = birth_date_from_id(number) if len(number) == 18 else None
-            self.cleaned_data["birth_date"] = self.instance.birth_date
+        born = birth_date_from_id(number) if len(number) == 18 else None
+        if born and self.instance.pk and "birth_date" not in self.fields:  # the birth date follows the number
+            self.instance.birth_date = self.cleaned_data["birth_date"] = born
+        self._follow_certificate()
         super()._post_clean()  # type: ignore[misc]  # ModelForm's hook after clean(), not in django-stubs
         # The model's unique constraint is not checked by the form (its condition names a field the form does
-        # not have), so the one look-up is here, where its answer can be logged.
-        if number and not self._looked_up and "id_number" not in self.errors:
+        # not have), so the one look-up is here, where its answer can be logged. It is asked only of a form
+        # that is otherwise right: a wrong guess then registers a real person, in the history under the
+        # user's name, instead of costing nothing.
+        if number and not self._looked_up and not self.errors:
             duplicate = Beneficiary.objects.live().filter(id_number=number).select_related("branch").first()
             if duplicate is not None:
                 self.add_error("id_number", DUPLICATE_ID)

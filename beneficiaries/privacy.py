@@ -36,6 +36,7 @@ from volunteer_portal.validators import normalize_id_number
 SHOWN_PREFIX = 6  # the area code, which the address gives away anyway
 SHOWN_SUFFIX = 2
 ID_FRAGMENT = re.compile(r"^[0-9]{1,17}[0-9X]?$")
+ID_LIKE = re.compile(r"\d{3,17}[\dXx]")  # a run of digits that may be (part of) an ID number
 
 CHECKS_EXHAUSTED = gettext_lazy(
     "You have been told about %(limit)d ID numbers already registered in the last 24 hours, the most allowed: "
@@ -62,6 +63,17 @@ def mask_certificate_number(value: str) -> str:
     if not value:
         return ""
     return mask_id_number(value[:18]) + value[18:]
+
+
+def mask_numbers_in(text: str) -> str:
+    """Text that may hold ID numbers or parts of them (a search typed into a filter, a quoted cell): every run of
+    more digits than the display shows is masked the same way."""
+
+    def hide(match: re.Match) -> str:
+        digits = match.group().upper()
+        return mask_id_number(digits) if len(digits) > SHOWN_PREFIX + SHOWN_SUFFIX else "*" * len(digits)
+
+    return ID_LIKE.sub(hide, text)
 
 
 def birth_decade(birth_date: dt.date | None) -> str:

@@ -47,7 +47,7 @@ from .forms import (
     VisitForm,
 )
 from .models import AssistanceItem, Consent
-from .privacy import personal_view
+from .privacy import mask_numbers_in, personal_view
 from .selectors import (
     assistance_totals,
     beneficiary_get_for_user,
@@ -141,7 +141,7 @@ def beneficiary_export(request: HttpRequest) -> HttpResponse:
     queryset = (filterset.qs if filterset.is_valid() else base).order_by("branch__path", "name")
     content, count = roster_workbook(queryset, request.user)
     log_access(request, AccessLog.Event.EXPORT, subject=_("%(count)d beneficiaries") % {"count": count},
-               detail=request.GET.urlencode())  # fmt: skip
+               detail=mask_numbers_in(request.GET.urlencode()))  # fmt: skip
     return download(content, f"beneficiaries-{timezone.localdate():%Y%m%d}.xlsx")
 
 

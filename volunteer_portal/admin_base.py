@@ -49,7 +49,7 @@ class RecordAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if issubclass(self.model, ArchivableModel):
+        if issubclass(self.model, ArchivableModel) and self.has_change_permission(request):
             actions["archive_selected"] = (archive_selected, "archive_selected", ARCHIVE_ACTION_LABEL)
         return actions
 

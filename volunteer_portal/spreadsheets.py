@@ -12,9 +12,14 @@ from django.utils.functional import Promise
 
 
 def set_cell(cell, value) -> None:
-    """Put a value in a cell; text (and lazy translations) always as text."""
+    """Put a value in a cell; text (and lazy translations) always as text. Control characters other than tab and
+    line breaks cannot be stored in an .xlsx (Excel refuses the file), so they are left out."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, Promise):
         value = str(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # after the value: assigning a value guesses the type again

@@ -240,3 +240,72 @@ def test_the_admin_masks_the_form_and_the_history_and_cannot_revert(as_user, tre
     assert client.post(version, {"name": "改回"}).status_code == 403
     person.refresh_from_db()
     assert person.id_number == make_id_number(3)
+
+
+# --- what the review of the change found ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [{"id_number": REAL}, {"id_number__startswith": REAL[:10]}, {"birth_date": "1973-11-15"},
+     {"birth_date__gt": "1973-01-01"}, {"certificate_number__contains": REAL[6:14]}],
+    ids=["exact", "startswith", "birth", "birth-range", "certificate"],
+)  # fmt: skip
+def test_the_admins_list_url_takes_no_lookup_on_a_hidden_field(as_user, tree, person, viewing_staff, lookup):
+    response = as_user(viewing_staff).get(reverse("admin:beneficiaries_beneficiary_changelist"), lookup)
+    assert response.status_code == 400 or "张三" not in response.content.decode()
+
+
+def test_the_exports_log_masks_a_searched_number(as_user, tree, person):
+    RoleGrant.objects.filter(user=tree.secretary_a).update(may_reveal=True, may_export=True)
+    as_user(tree.secretary_a).get(reverse("beneficiaries:beneficiary-export"), {"q": REAL})
+    entry = AccessLog.objects.get(event=AccessLog.Event.EXPORT)
+    assert REAL not in entry.detail and REAL[-4:] not in entry.detail and mask_id_number(REAL) in entry.detail
+
+
+def test_a_form_wrong_elsewhere_never_says_a_number_is_registered(as_user, tree, person):
+    client = as_user(tree.secretary_b)
+    answers = []
+    for guess in (REAL, WRONG):
+        data = beneficiary_data(tree, branch=tree.branch_b.pk, id_number=guess, certificate_number="", name="")
+        answers.append(client.post(CREATE, data).context["form"].errors)
+    assert answers[0] == answers[1] and "登记在册" not in str(answers[0])
+    assert not AccessLog.objects.filter(event=AccessLog.Event.NUMBER_CHECK).exists()
+
+
+def test_only_superusers_read_the_access_log(as_user, tree, superuser):
+    auditor = UserFactory(username="log_reader", is_staff=True)
+    auditor.user_permissions.set(Permission.objects.filter(codename="view_accesslog"))
+    url = reverse("admin:branches_accesslog_changelist")
+    assert as_user(auditor).get(url).status_code == 403
+    assert as_user(superuser).get(url).status_code == 200
+
+
+def test_a_withdrawn_consent_shows_no_day_without_the_reveal_right(as_user, tree, person):
+    from beneficiaries.models import Consent
+
+    Consent.objects.create(beneficiary=person, given_by="person", given_on="2024-01-05", withdrawn_on="2024-02-10")
+    page = as_user(tree.root_leader).get(person.get_absolute_url()).content.decode()
+    assert "2024-02-10" not in page and "2024-01-05" not in page and "已撤回" in page
+
+
+def test_control_characters_do_not_break_the_roster_export(as_user, tree, person):
+    from openpyxl import load_workbook
+
+    Beneficiary.objects.filter(pk=person.pk).update(address="北京\x0b朝阳")
+    RoleGrant.objects.filter(user=tree.secretary_a).update(may_export=True)
+    response = as_user(tree.secretary_a).get(reverse("beneficiaries:beneficiary-export"))
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert "北京朝阳" in rows[1]
+
+
+def test_staff_who_may_only_view_cannot_archive_and_a_refusal_says_why(as_user, tree, person, viewing_staff):
+    client = as_user(viewing_staff)
+    url = reverse("admin:beneficiaries_beneficiary_changelist")
+    assert "archive_selected" not in client.get(url).content.decode()
+    client.post(url, {"action": "archive_selected", "_selected_action": [person.pk]})
+    person.refresh_from_db()
+    assert not person.is_archived
+    page = as_user(tree.secretary_a).get(reverse("beneficiaries:consent-create", args=[person.pk])).content.decode()
+    assert "需要查看此人完整号码的权限" in page
