@@ -1,5 +1,7 @@
 """Template helpers used across the apps' pages."""
 
+import math
+
 from django import template
 from django.utils.http import urlencode
 
@@ -18,11 +20,17 @@ def query_with(context, **changes) -> str:
 
 
 @register.filter
-def percent(value) -> str:
-    """0.8333 → "83.3%"; no value (nothing to divide by) → "—"."""
+def percent(value, up: bool = False) -> str:
+    """A share as a percentage with one decimal: 0.8333 → "83.3%"; no value (nothing to divide by) → "—".
+
+    The one way the portal writes a rate. It is cut towards the side a threshold judges it on, never rounded
+    across it: a rate that must reach 90% is rounded down (89.66% reads "89.6%", not "90%" beside a fail), a
+    share that must stay under 10% is rounded up (`up=True`)."""
     if value is None or value == "":
         return "—"
-    return f"{float(value) * 100:.1f}%"
+    tenths = float(value) * 1000
+    tenths = math.ceil(tenths - 1e-9) if up else math.floor(tenths + 1e-9)
+    return f"{tenths / 10:.1f}%"
 
 
 @register.filter

@@ -249,3 +249,20 @@ def test_a_star_threshold_must_lie_between_its_neighbours():
         level.full_clean()
     level.min_hours = Decimal("400")
     level.full_clean()
+
+
+def test_a_rate_just_under_the_threshold_never_reads_as_reaching_it(tree):
+    """26 of 29 members took part: 89.66%. The evaluation showed "90%" and failed it against "≥ 90%"; the
+    dashboard showed "89.7%". One way to write a rate: rounded towards the side it is judged on."""
+    from volunteer_portal.branches.models import Branch
+    from volunteer_portal.templatetags import percent
+
+    Branch.objects.filter(pk__in=[tree.branch_b.pk]).update(active=False)
+    members = MemberFactory.create_batch(29, branch=tree.branch_a)
+    activity = ActivityFactory(branch=tree.branch_a, date=dt.date(YEAR, 5, 5))
+    for member in members[:26]:
+        ParticipationFactory(member=member, activity=activity)
+    result = next(r for r in evaluate(tree.district, YEAR, today=TODAY) if r.branch == tree.branch_a)
+    check = next(c for c in result.checks if c.key == "rate")
+    assert not check.passed and check.value == "89.6%" and check.threshold == "≥ 90%"
+    assert percent(26 / 29) == "89.6%" and percent(0.9) == "90.0%" and percent(None) == "—"

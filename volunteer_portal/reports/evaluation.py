@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from beneficiaries.models import Pairing
 from volunteer_portal.branches.models import Branch, in_subtree
 from volunteer_portal.dashboards.figures import down_to, own_figures, subtree_totals
+from volunteer_portal.templatetags import percent
 
 from .models import BranchReport, EvaluationCriteria, ReportRequirement
 from .selectors import owed_periods
@@ -103,7 +104,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
         ))  # fmt: skip
         rate = figures.participation_rate
         evaluation.checks.append(Check(
-            "rate", str(CRITERIA[1][1]), f"{rate * 100:.0f}%" if rate is not None else "—",
+            "rate", str(CRITERIA[1][1]), percent(rate),
             f"≥ {criteria.min_participation_rate}%",
             rate is not None and rate * 100 >= criteria.min_participation_rate,
             _("%(took)d of %(members)d members took part; %(needed)d%% needed")
@@ -131,7 +132,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
         pairs, late = open_pairings[branch.pk], figures.overdue_pairings
         share = late / pairs if pairs else 0.0
         evaluation.checks.append(Check(
-            "overdue", str(CRITERIA[3][1]), f"{late} / {pairs} ({share * 100:.0f}%)",
+            "overdue", str(CRITERIA[3][1]), f"{late} / {pairs} ({percent(share, up=True)})",
             f"≤ {criteria.max_overdue_share}%", share * 100 <= criteria.max_overdue_share,
             _("%(late)d of %(pairs)d open pairings are overdue; at most %(allowed)d%% allowed")
             % {"late": late, "pairs": pairs, "allowed": criteria.max_overdue_share},

@@ -17,6 +17,7 @@ from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.dashboards.figures import ASSISTANCE_KINDS, Figures, own_figures, rollup, subtree_totals
 from volunteer_portal.dashboards.periods import Frequency, ended_periods, period_label, period_of
+from volunteer_portal.templatetags import percent
 
 from .models import BranchReport, ReportEvent, ReportRequirement
 
@@ -145,7 +146,7 @@ def drift(report: BranchReport, now: dict | None = None) -> list[tuple[str, obje
 def narrative_from(branch: Branch, label: str, values: dict) -> dict[str, str]:
     """The draft's prefilled sections: the figures written into sentences, the activities by type."""
     total = values["total"]
-    rate = f"{total['participating_members'] * 100 // total['members']}%" if total["members"] else _("(no members)")
+    rate = percent(total["participating_members"] / total["members"]) if total["members"] else _("(no members)")
     situation = _(
         "In %(period)s, %(branch)s held %(activities)s Lei Feng activities, with %(participations)s participations "
         "by %(participants)s people and %(hours)s volunteer hours. %(participating)s of its %(members)s members "
