@@ -106,21 +106,32 @@ def _scan_sheet(xml) -> tuple[int, int, bool]:
     return cells, widest, merged
 
 
+def _first_sheet(upload) -> tuple:
+    """The workbook (read-only), its first sheet, and that sheet's XML opened in the archive. Read-only: this
+    reads the workbook's list of parts, its styles and shared strings (all within the unpacked size checked
+    first), not the sheets.
+
+    load_workbook is ExcelReader(...).read(); the reader is used here because it also says which part of the
+    archive holds each sheet (by the sheet's name), which the workbook itself does not."""
+    from openpyxl.reader.excel import ExcelReader
+
+    reader = ExcelReader(upload, read_only=True, data_only=True)
+    reader.read()
+    sheet = reader.wb.worksheets[0]
+    parts = {found.name: relation.target for found, relation in reader.parser.find_sheets()}
+    return reader.wb, sheet, reader.archive.open(parts[sheet.title])
+
+
 def _xlsx_rows(upload) -> Iterator[tuple]:
     """The first sheet's rows, as wide as its header row. A workbook too large once unpacked, or whose first sheet
     holds too many cells or a row longer than Excel allows, is refused before any row is read; so are merged
     cells (only their first cell holds the value, so the others would read as empty), and a sheet that cannot be
     read to the end."""
-    from openpyxl import load_workbook
-
     unreadable = _("This file could not be read as an Excel workbook (.xlsx).")
     _check_unpacked_size(upload)
     try:
-        # Read-only: this reads the workbook's list of parts, its styles and shared strings (all within the
-        # unpacked size just checked), not the sheets.
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+        workbook, sheet, xml = _first_sheet(upload)
+        with xml:
             cells, widest, merged = _scan_sheet(xml)
     except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
         raise ImportFileError(unreadable) from error
