@@ -13,6 +13,7 @@ from volunteer_portal.documents import NUMERALS, document, save, section, table
 
 from .models import BranchReport
 from .selectors import ADDITIVE, FIGURE_LABELS, FIGURES, Summary
+from .selectors import SummaryState as State
 
 
 def report_title(report: BranchReport) -> str:
@@ -73,8 +74,8 @@ def summary_docx(summary: Summary) -> bytes:
         "%(activities)s activities, %(participations)s participations and %(hours)s volunteer hours, %(visits)s "
         "visits and assistance worth %(assistance)s yuan."
     ) % {
-        "required": required, "approved": counts["approved"], "submitted": counts["submitted"],
-        "returned": counts["returned"], "missing": counts["missing"] + counts["draft"],
+        "required": required, "approved": counts[State.APPROVED], "submitted": counts[State.SUBMITTED],
+        "returned": counts[State.RETURNED], "missing": counts[State.MISSING] + counts[State.DRAFT],
         "activities": totals["activities"], "participations": totals["participations"], "hours": totals["hours"],
         "visits": totals["visits"], "assistance": totals["assistance_total"],
     }  # fmt: skip

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,6 +197,14 @@ def may_review(user, report: BranchReport) -> bool:
     return not report.events.filter(action=ReportEvent.Action.SUBMITTED, actor=user).exists()
 
 
+class DueState(models.TextChoices):
+    """Why a report is on a secretary's list, most urgent first."""
+
+    RETURNED = "returned", gettext_lazy("returned")
+    OVERDUE = "overdue", gettext_lazy("overdue")
+    DUE = "due", gettext_lazy("due")
+
+
 @dataclass
 class DueReport:
     branch: Branch
@@ -203,8 +212,9 @@ class DueReport:
     start: dt.date
     end: dt.date
     due_on: dt.date
-    state: str  # "due", "overdue", "draft", "returned"
+    state: DueState
     report: BranchReport | None = None
+    States = DueState  # for templates: {% if item.state == item.States.RETURNED %}
 
     @property
     def label(self) -> str:
@@ -226,7 +236,7 @@ def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
     writable = branch_list(user=user, role=Role.SECRETARY)
     owed: list[DueReport] = [
         # A returned report is owed again, whether or not its period is still required.
-        DueReport(r.branch, r.frequency, r.period_start, r.period_end, r.period_end, "returned", r)
+        DueReport(r.branch, r.frequency, r.period_start, r.period_end, r.period_end, DueState.RETURNED, r)
         for r in BranchReport.objects.filter(branch__in=writable, status=Status.RETURNED).select_related("branch")
     ]
     branches = list(writable.filter(active=True, kind__in={r.branch_kind for r in requirements}))
@@ -242,9 +252,9 @@ def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
                 if report is not None and report.status != Status.DRAFT:
                     continue  # submitted, approved, or returned (listed above)
                 due_on = end + dt.timedelta(days=requirement.due_days)
-                state = "overdue" if today > due_on else "due"
+                state = DueState.OVERDUE if today > due_on else DueState.DUE
                 owed.append(DueReport(branch, requirement.frequency, start, end, due_on, state, report))
-    order = {"returned": 0, "overdue": 1, "due": 2}
+    order = {state: rank for rank, state in enumerate(DueState)}
     owed.sort(key=lambda d: (order[d.state], d.due_on, d.branch.path))
     return owed
 
@@ -255,25 +265,29 @@ def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
 # --- the organisation summary --------------------------------------------------------------------------------
 
 
-STATES = {
-    "missing": gettext_lazy("not submitted"),
-    "draft": gettext_lazy("draft, not submitted"),
-    "submitted": gettext_lazy("awaiting review"),
-    "returned": gettext_lazy("returned"),
-    "approved": gettext_lazy("approved"),
-}
+class SummaryState(models.TextChoices):
+    """A reporting branch's state in the summary: its report's status, or no report at all."""
+
+    MISSING = "missing", gettext_lazy("not submitted")
+    DRAFT = Status.DRAFT.value, gettext_lazy("draft, not submitted")
+    SUBMITTED = Status.SUBMITTED.value, gettext_lazy("awaiting review")
+    RETURNED = Status.RETURNED.value, gettext_lazy("returned")
+    APPROVED = Status.APPROVED.value, gettext_lazy("approved")
+
+
+IN = (SummaryState.SUBMITTED, SummaryState.APPROVED)  # reports that stand: their frozen figures count
 
 
 @dataclass
 class SummaryRow:
     branch: Branch
     report: BranchReport | None
-    state: str  # "missing", "draft", "submitted", "returned", "approved"
+    state: SummaryState
     drift: list = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        return str(STATES[self.state])
+        return str(self.state.label)
 
     @property
     def drift_text(self) -> str:
@@ -290,7 +304,7 @@ class Summary:
     rows: list[SummaryRow]
     children: list[tuple[Branch, dict, int, int]]  # (child, summed frozen figures, reports in, reports required)
     totals: dict
-    counts: dict[str, int]
+    counts: dict[SummaryState, int]
 
 
 def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_drift: bool = True) -> Summary:
@@ -309,24 +323,24 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     live_now = {}
     if with_drift:
         # Drift is a question for reports that stand: a returned one is being rewritten and freezes again.
-        frozen = [r for r in reports.values() if r.figures and r.status in (Status.SUBMITTED, Status.APPROVED)]
+        frozen = [r for r in reports.values() if r.figures and r.status in IN]
         live_now = _live_totals(node, branches, [r.branch for r in frozen], start, end)
     rows = []
     for branch in sorted({*required, *(r.branch for r in reports.values())}, key=lambda b: b.path):
         report = reports.get(branch.pk)
-        state = report.status if report else "missing"
+        state = SummaryState(report.status) if report else SummaryState.MISSING
         row = SummaryRow(branch, report, state)
         if report is not None and report.figures and branch.pk in live_now:
             row.drift = drift(report, live_now[branch.pk])
         rows.append(row)
-    counts = dict.fromkeys(STATES, 0)
+    counts = dict.fromkeys(SummaryState, 0)
     for row in rows:
         counts[row.state] += 1
 
     def summed(prefix: str) -> dict:
         values = dict.fromkeys(ADDITIVE, Decimal("0"))
         for report in reports.values():
-            counted = report.status in (Status.SUBMITTED, Status.APPROVED)
+            counted = report.status in IN
             if report.figures and counted and report.branch.path.startswith(prefix):
                 for name in ADDITIVE:
                     values[name] += Decimal(str(report.figures["own"][name]))
@@ -337,7 +351,7 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     children = []
     for child in (b for b in branches if b.parent_id == node.pk):
         inside = [row for row in rows if row.branch.path.startswith(child.path)]
-        submitted = sum(1 for row in inside if row.state in ("submitted", "approved"))
+        submitted = sum(1 for row in inside if row.state in IN)
         children.append((child, summed(child.path), submitted, len(inside)))
     return Summary(node, frequency, start, end, rows, children, summed(node.path), counts)
 

@@ -228,7 +228,7 @@ def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "summary": result,
             "label": period_label(frequency, start),
-            "counts": [(selectors.STATES[state], count) for state, count in result.counts.items()],
+            "counts": [(state.label, count) for state, count in result.counts.items()],
             "additive": [(name, selectors.FIGURE_LABELS[name]) for name in selectors.ADDITIVE],
             "children": [
                 (child, [figures[name] for name in selectors.ADDITIVE], done, owed)
