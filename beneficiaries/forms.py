@@ -18,7 +18,7 @@ from volunteer_portal.validators import birth_date_from_id, normalize_id_number,
 from .models import DUPLICATE_ID, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
 from .privacy import checks_exhausted_message, hidden_check, hidden_checks_left, search_q
 from .selectors import beneficiary_list
-from .services import BENEFICIARY_FIELDS, NO_BASIS
+from .services import BENEFICIARY_FIELDS, NO_BASIS, has_basis
 
 Role = RoleGrant.Role
 
@@ -171,7 +171,7 @@ class BeneficiaryForm(forms.ModelForm):
             consent_date_invalid = "consent_given_on" in self.errors  # already said: not a date
             if data.get("consent_given_by") and not data.get("consent_given_on") and not consent_date_invalid:
                 self.add_error("consent_given_on", _("Enter the day the consent was given."))
-            if not data.get("consent_given_by") and not data.get("statutory_basis"):
+            if not has_basis(consent=data.get("consent_given_by"), statutory_basis=data.get("statutory_basis")):
                 self.add_error("consent_given_by", NO_BASIS)
         return data
 

@@ -94,10 +94,17 @@ def next_due() -> AddDays:
     return AddDays(Coalesce(F("last_contact"), F("start_date")), F("interval_days"))
 
 
+def open_pairing_q(*, today: dt.date | None = None) -> Q:
+    """A pairing still running: not ended, not archived, its household not archived (and, given a day, begun
+    by then). The one rule the overdue count, the pairing list and the evaluation's share use."""
+    condition = Q(end_date__isnull=True, archived_at__isnull=True, beneficiary__archived_at__isnull=True)
+    return condition & Q(start_date__lte=today) if today is not None else condition
+
+
 def pairing_overdue_q(*, today: dt.date) -> Q:
-    """Active pairings whose last contact is older than their interval, or that never had one and started
+    """Open pairings whose last contact is older than their interval, or that never had one and started
     longer ago than that (DESIGN.md, "overdue pairings"). Needs `pairings_with_status` annotations."""
-    return Q(next_due__lt=today, end_date__isnull=True, archived_at__isnull=True, beneficiary__archived_at__isnull=True)
+    return Q(next_due__lt=today) & open_pairing_q()
 
 
 def pairings_with_status(queryset: QuerySet[Pairing], *, today: dt.date | None = None) -> QuerySet[Pairing]:

@@ -29,10 +29,16 @@ NO_BASIS = gettext_lazy(
 )
 
 
+def has_basis(*, consent, statutory_basis) -> bool:
+    """Sensitive data needs a recorded basis (PIPL): consent, or a statutory duty. The form and the service ask
+    this one rule."""
+    return bool(consent) or bool(statutory_basis)
+
+
 @transaction.atomic
 def beneficiary_create(*, actor, needs: Iterable[Need] = (), consent: dict | None = None, **fields) -> Beneficiary:
-    """A new beneficiary. Sensitive data needs a recorded basis (PIPL): consent, or a statutory duty."""
-    if not consent and not fields.get("statutory_basis"):
+    """A new beneficiary, with its basis for keeping the data (`has_basis`)."""
+    if not has_basis(consent=consent, statutory_basis=fields.get("statutory_basis")):
         raise ValidationError(NO_BASIS, code="no_basis")
     beneficiary = Beneficiary(**fields)
     save_checked(beneficiary, actor)

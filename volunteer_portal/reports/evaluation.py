@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Pairing
+from beneficiaries.selectors import open_pairing_q
 from volunteer_portal.branches.models import Branch, in_subtree
 from volunteer_portal.dashboards.figures import down_to, own_figures, subtree_totals
 from volunteer_portal.templatetags import percent
@@ -70,8 +71,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
     subtree = subtree_totals(node, own_figures(node, start, end, today=today), everything)
     own_open = dict(
         Pairing.objects.live()
-        .filter(in_subtree(node, via="member__branch"), end_date__isnull=True,
-                beneficiary__archived_at__isnull=True, start_date__lte=today)
+        .filter(in_subtree(node, via="member__branch"), open_pairing_q(today=today))
         .values("member__branch_id")
         .annotate(n=Count("id"))
         .values_list("member__branch_id", "n")
