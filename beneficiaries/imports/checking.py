@@ -17,7 +17,7 @@ from volunteer_portal.validators import normalize_id_number
 
 from ..forms import BeneficiaryForm
 from ..models import Beneficiary, Consent, Need, RosterImport, RosterImportRow, StatutoryBasis
-from ..privacy import checks_exhausted_message, hidden_check, hidden_checks_left
+from ..privacy import hidden_checks_left
 from ..services import BENEFICIARY_FIELDS
 from .columns import (
     COLUMNS,
@@ -121,6 +121,10 @@ def _snapshot(beneficiary: Beneficiary) -> dict:
 def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | None, duplicate_of: int | None) -> None:
     names = lookups.names
     problems: list[list[str]] = list(row.read_problems)
+    if target is not None and not may_reveal(lookups.user, target.branch):
+        # Someone whose number this user may not see: the preview answers as for a number nobody has, so a
+        # guess costs what a real row costs; confirming says it is registered, logged (writing.py).
+        target = None
     current = None
     if target is not None and target.branch_id in lookups.writable:
         current = {**_snapshot(target), "needs": [need.pk for need in target.needs.all()]}
@@ -156,16 +160,6 @@ def _updatable(
 ) -> Beneficiary | None:
     """The person the row matched, if this user may update them; otherwise the problem, and no one."""
     names = lookups.names
-    if target is not None and not may_reveal(lookups.user, target.branch):
-        # Matching the row to someone whose number the user may not see tells them the number is registered:
-        # logged and limited like the form's "already registered" (privacy.hidden_check).
-        if lookups.checks_left <= 0:
-            problems.append([names["id_number"], checks_exhausted_message()])
-            target = None
-            flagged.add("id_number")
-        else:
-            hidden_check(lookups.user, number=target.id_number, branch=target.branch)
-            lookups.checks_left -= 1
     if target is not None and target.branch_id not in lookups.writable:
         problems.append([names["id_number"], _(
             "This person is already registered by a unit you are not secretary of: ask that unit or an "

@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from volunteer_portal.branches.selectors import may_reveal
+
 from ..models import Beneficiary, BeneficiaryNeed, Consent, RosterImport, RosterImportRow
+from ..privacy import checks_exhausted_message, hidden_check, hidden_checks_left
 from ..services import BENEFICIARY_FIELDS
 from .checking import _lock, _reset_rows, import_counts, scope_of
 from .columns import _attname
@@ -60,6 +63,7 @@ def import_commit(*, actor, batch: RosterImport) -> RosterImport:
     """Write every checked row, or none. If anything the check relied on changed meanwhile (someone registered
     or edited one of these people, the uploader's grants changed), nothing is written and the file is checked
     again."""
+    _refuse_hidden(actor, batch)
     try:
         with transaction.atomic():
             written = _commit(actor, batch)
@@ -76,6 +80,31 @@ def import_commit(*, actor, batch: RosterImport) -> RosterImport:
         "was imported, and the file is being checked again."
     )
     raise ValidationError(message, code="stale")
+
+
+def _refuse_hidden(actor, batch: RosterImport) -> None:
+    """Rows whose number is registered for someone the uploader may not see. The check answered for them as for
+    new people; only here, where the alternative is writing every row of the file, is the uploader told, and
+    each answer is logged and limited (privacy.hidden_check), as on the add form. Outside the write's
+    transaction, so the log entries stay."""
+    creates = list(batch.rows.filter(action=RosterImportRow.Action.CREATE).only("number", "values"))
+    registered = Beneficiary.objects.live().filter(id_number__in=[row.values["id_number"] for row in creates])
+    hidden = [b for b in registered.select_related("branch") if not may_reveal(actor, b.branch)]
+    if not hidden:
+        return
+    if hidden_checks_left(actor) < len(hidden):
+        raise ValidationError(checks_exhausted_message(), code="checks")
+    numbers = {b.id_number: b for b in hidden}
+    rows = [row.number for row in creates if row.values["id_number"] in numbers]
+    for beneficiary in hidden:
+        hidden_check(actor, number=beneficiary.id_number, branch=beneficiary.branch)
+    raise ValidationError(
+        _("Rows %(rows)s: these ID numbers are already registered, for people whose numbers you may not see. "
+          "Nothing was imported: take them out of the file, or ask someone who may see them. (Recorded in the "
+          "access log.)")
+        % {"rows": "、".join(str(n) for n in rows)},
+        code="registered",
+    )  # fmt: skip
 
 
 def _commit(actor, batch: RosterImport) -> RosterImport | None:
@@ -98,7 +127,7 @@ def _commit(actor, batch: RosterImport) -> RosterImport | None:
     if batch.scope != scope_of(actor):
         return None
     if Beneficiary.objects.live().filter(id_number__in=[row.values["id_number"] for row in creates]).exists():
-        return None
+        return None  # registered since the check by someone else: check again
     targets = Beneficiary.objects.select_for_update().in_bulk([row.beneficiary_id for row in updates])
     for row in updates:
         target = targets.get(row.beneficiary_id)

@@ -37,13 +37,14 @@ def test_a_database_in_the_old_layout_reads_the_same_after_migrating():
     user = UserFactory(username="reviewer")
     # What the old layout held: its content types, a permission given to someone, a report with its history
     # and events, a requirement, the star levels and criteria its data migration seeded.
+    APRIL = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
     OldReport = old.get_model("dashboards", "BranchReport")
     report = OldReport.objects.create(branch_id=branch.pk, frequency="quarterly", period_start=dt.date(2026, 1, 1),
                                       period_end=dt.date(2026, 3, 31), basic_situation="一季度")  # fmt: skip
     old.get_model("dashboards", "HistoricalBranchReport").objects.create(
         id=report.pk, branch_id=branch.pk, frequency="quarterly", period_start=report.period_start,
-        period_end=report.period_end, basic_situation="一季度", status="draft", history_date=dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
-        history_type="+", created_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC), updated_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC), prefilled={},
+        period_end=report.period_end, basic_situation="一季度", status="draft", history_date=APRIL,
+        history_type="+", created_at=APRIL, updated_at=APRIL, prefilled={},
     )  # fmt: skip
     old.get_model("dashboards", "ReportEvent").objects.create(report_id=report.pk, action="created", actor_id=user.pk)
     old.get_model("dashboards", "ReportRequirement").objects.create(branch_kind="community", frequency="quarterly")
