@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from volunteer_portal.validators import (
     id_check_character,
@@ -85,7 +85,7 @@ def test_hong_kong_macao_and_taiwan_residence_permits_are_accepted(area):
 
 
 def test_birth_date_tomorrow_is_in_the_future(settings):
-    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    tomorrow = timezone.localdate() + dt.timedelta(days=2)
     first17 = f"110105{tomorrow:%Y%m%d}001"
     assert error_code(lambda: validate_id_number(first17 + id_check_character(first17))) == "id_birth_future"
 
@@ -147,9 +147,9 @@ def test_certificate_of_wrong_length_or_bad_id_part():
 
 
 def test_dates_money_and_hours():
-    validate_not_future(dt.date.today())
+    validate_not_future(timezone.localdate())
     with pytest.raises(ValidationError):
-        validate_not_future(dt.date.today() + dt.timedelta(days=2))
+        validate_not_future(timezone.localdate() + dt.timedelta(days=2))
     validate_money(Decimal("0.00"))
     with pytest.raises(ValidationError):
         validate_money(Decimal("-0.01"))

@@ -58,7 +58,7 @@ if not SECRET_KEY:
             "python -c 'from django.core.management.utils import get_random_secret_key as k; print(k())'"
         )
     # Development only: DEBUG is on, so this key never signs anything that matters.
-    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105  # development only
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import branch_list, grant_paths, may_reveal, own_branch_id
-from volunteer_portal.validators import normalize_id_number
 
 from ..forms import BeneficiaryForm
 from ..models import Beneficiary, Consent, Need, RosterImport, RosterImportRow, StatutoryBasis
@@ -22,7 +21,6 @@ from ..services import BENEFICIARY_FIELDS
 from .columns import (
     COLUMNS,
     CONSENT_COLUMNS,
-    NUMBER_COLUMNS,
     WHOLE_ROW,
     CellError,
     _attname,
@@ -171,13 +169,7 @@ def _updatable(
 
 def _form_problems(form: BeneficiaryForm, row: RosterImportRow, names: dict[str, str], flagged: set[str]) -> list:
     """What the form finds wrong, less what reading the cells already reported."""
-    problems = []
-    if form.numbers_hidden:  # as on the edit page, numbers this user may not see are kept, never overwritten
-        for name in NUMBER_COLUMNS:
-            if normalize_id_number(row.cells.get(name, "")) not in ("", getattr(form.instance, name)):
-                problems.append([names[name], _(
-                    "You may not see this person's full numbers, so an import cannot change them: ask someone "
-                    "who may.")])  # fmt: skip
+    problems: list[list[str]] = []
     if not form.is_valid():
         for name, errors in form.errors.items():
             if name in flagged:

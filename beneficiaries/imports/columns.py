@@ -163,7 +163,8 @@ def parse_date(text: str, known: Known) -> object:
     else as it is, for the form to report."""
     for pattern in DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text.strip(), pattern).date().isoformat()
+            # Only the date is kept, so the parsed value's missing time zone does not matter.
+            return dt.datetime.strptime(text.strip(), pattern).date().isoformat()  # noqa: DTZ007
         except ValueError:
             continue
     return text

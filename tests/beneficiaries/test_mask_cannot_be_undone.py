@@ -20,6 +20,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.utils import timezone
 
 from beneficiaries.models import Beneficiary, Consent
 
@@ -199,7 +200,7 @@ def test_nobody_without_the_reveal_right_can_narrow_a_number_below_a_thousand(cl
     assert len(pages) > 200, "the crawl should reach the portal and the admin"
     assert any(url.startswith("/admin/beneficiaries/beneficiary/") and "/history/" in url for url in pages)
     assert any(url.startswith("/beneficiaries/") and url.count("/") == 3 for url in pages)
-    today = dt.date.today()
+    today = timezone.localdate()
     people = list(Beneficiary.objects.prefetch_related("consents"))
     assert len(people) >= 100
     tokens = {url: set(NUMBER_LIKE.findall(text)) for url, text in pages.items()}

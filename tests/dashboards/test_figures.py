@@ -30,7 +30,7 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
-ARCHIVED = timezone.make_aware(dt.datetime(2026, 7, 1))
+ARCHIVED = dt.datetime(2026, 7, 1, tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture
