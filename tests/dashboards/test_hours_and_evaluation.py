@@ -104,14 +104,14 @@ def test_the_member_page_lists_activities_hours_and_stars(as_user, tree, volunte
         lambda: client.get(url),
         lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a, type=child,
                  date=dt.date(2026, 2, d))) for d in range(1, 9)],
-        budget=15,
+        queries=10,
     )  # fmt: skip
     docx_url = reverse("members:member-record-docx", args=[volunteer.pk])
     assert_flat_queries(
         lambda: client.get(docx_url),
         lambda: [ParticipationFactory(member=volunteer, activity=ActivityFactory(branch=tree.branch_a, type=child,
                  date=dt.date(2026, 4, d))) for d in range(1, 9)],
-        budget=15,
+        queries=8,
     )  # fmt: skip
 
 
@@ -217,7 +217,7 @@ def test_the_evaluation_page_and_excel_export(as_user, tree, judged, assert_flat
     assert_flat_queries(
         lambda: client.get(url, {"year": YEAR}),
         lambda: [BranchFactory(parent=tree.district, kind="community") for _ in range(5)],
-        budget=20,
+        queries=15,
     )
 
 
