@@ -1,32 +1,31 @@
-"""Disabled beneficiaries, cadre pairings, visits and what was handed over.
+"""The people served: beneficiaries, their needs, and the basis (consent or a legal duty) for keeping their data."""
 
-This app refers to activities (a visit made during an activity, an activity that served a beneficiary);
-nothing in `activities` refers back, so the migrations have no cycle.
-"""
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from activities.models import Activity
-from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.branches.models import Branch
 from volunteer_portal.models import ArchivableModel, TimeStampedModel
 from volunteer_portal.validators import (
     birth_date_from_id,
     normalize_id_number,
     validate_certificate_number,
     validate_id_number,
-    validate_money,
     validate_not_future,
 )
 
-from .privacy import birth_decade, mask_certificate_number, mask_id_number
+from ..privacy import birth_decade, mask_certificate_number, mask_id_number
+
+if TYPE_CHECKING:  # the link model lives with the other work records
+    from .work import ActivityBeneficiary
 
 
 class DisabilityCategory(models.IntegerChoices):
@@ -230,150 +229,6 @@ class Beneficiary(ArchivableModel):
             raise ValidationError(errors)
 
 
-class ActivityBeneficiary(TimeStampedModel):
-    """Which activity served whom. It lives here, not in activities, so that activities never points at us."""
-
-    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="served")
-    beneficiary = models.ForeignKey(
-        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="served_in"
-    )
-
-    class Meta:
-        verbose_name = _("beneficiary served")
-        verbose_name_plural = _("beneficiaries served")
-        constraints = [
-            models.UniqueConstraint(fields=["activity", "beneficiary"], name="activitybeneficiary_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.activity} · {self.beneficiary}"
-
-
-class Pairing(ArchivableModel):
-    """A member paired with a beneficiary household (结对帮扶), expected to meet every `interval_days`."""
-
-    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="pairings")
-    beneficiary = models.ForeignKey(
-        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="pairings"
-    )
-    start_date = models.DateField(_("start date"), validators=[validate_not_future])
-    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_not_future])
-    interval_days = models.PositiveSmallIntegerField(
-        _("contact every (days)"),
-        default=60,
-        validators=[MinValueValidator(1), MaxValueValidator(366)],
-        help_text=_("Default 60: meet every two months."),
-    )
-    note = models.TextField(_("note"), blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("pairing")
-        verbose_name_plural = _("pairings")
-        ordering = ["-start_date", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="pairing_end_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(interval_days__gte=1) & Q(interval_days__lte=366), name="pairing_interval_range"
-            ),
-            models.UniqueConstraint(
-                fields=["member", "beneficiary"],
-                condition=Q(end_date__isnull=True, archived_at__isnull=True),
-                name="pairing_unique_open",
-                violation_error_message=_("This member is already paired with this household."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member} ↔ {self.beneficiary}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("beneficiaries:pairing-detail", args=[self.pk])
-
-    def clean(self) -> None:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
-
-
-class Visit(ArchivableModel):
-    """One contact with one beneficiary household (走访慰问)."""
-
-    beneficiary = models.ForeignKey(
-        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="visits"
-    )
-    # The visiting branch, stored rather than derived: a street may visit a household a community is
-    # responsible for, and the visit counts for the branch that made it.
-    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="visits")
-    date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
-    visitors: "models.ManyToManyField[Member, VisitVisitor]" = models.ManyToManyField(
-        Member, verbose_name=_("visitors"), related_name="visits", blank=True, through="VisitVisitor"
-    )
-    activity = models.ForeignKey(
-        Activity,
-        verbose_name=_("activity"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="visits",
-    )
-    notes = models.TextField(_("notes"), blank=True)
-    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
-    follow_up_closed_at = models.DateTimeField(_("follow-up closed at"), null=True, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("visit")
-        verbose_name_plural = _("visits")
-        ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["branch", "date"], name="visit_branch_date")]
-
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.beneficiary}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("beneficiaries:visit-detail", args=[self.pk])
-
-    @property
-    def follow_up_open(self) -> bool:
-        return self.follow_up_needed and self.follow_up_closed_at is None
-
-
-class AssistanceItem(TimeStampedModel):
-    """Cash, goods, an assistive device or a service handed over on a visit; value in yuan."""
-
-    class Kind(models.TextChoices):
-        CASH = "cash", _("cash")
-        GOODS = "goods", _("goods")
-        DEVICE = "device", _("assistive device")
-        SERVICE = "service", _("service")
-
-    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="items")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    description = models.CharField(_("description"), max_length=200)
-    quantity = models.PositiveIntegerField(
-        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100000)]
-    )
-    value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2, validators=[validate_money])
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("assistance item")
-        verbose_name_plural = _("assistance items")
-        constraints = [
-            models.CheckConstraint(condition=Q(value__gte=0), name="assistanceitem_value_not_negative"),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="assistanceitem_quantity_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.description} · ¥{self.value}"
-
-
 class BeneficiaryNeed(models.Model):
     """Explicit link so that removing a need or a beneficiary never silently drops the other's rows."""
 
@@ -389,23 +244,6 @@ class BeneficiaryNeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary_id} · {self.need_id}"
-
-
-class VisitVisitor(models.Model):
-    """Explicit link: a member who made a visit cannot be deleted out from under the visit's record."""
-
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="+")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("visitor")
-        verbose_name_plural = _("visitors")
-        constraints = [models.UniqueConstraint(fields=["visit", "member"], name="visitvisitor_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.visit_id} · {self.member_id}"
 
 
 CONSENT_GUARDIAN_AGE = 14  # PIPL Art. 31: under 14, a parent or guardian consents.
@@ -467,81 +305,3 @@ class Consent(TimeStampedModel):
             errors["withdrawn_on"] = [_("Consent cannot be withdrawn before it was given.")]
         if errors:
             raise ValidationError(errors)
-
-
-class RosterImport(models.Model):
-    """One uploaded roster file, staged until its uploader confirms it (or discards it).
-
-    The staged rows hold personal data, so they are deleted as soon as the import is written or discarded;
-    what stays is this summary: who imported which file, when, and how many records it created and updated.
-    """
-
-    class Status(models.TextChoices):
-        CHECKING = "checking", _("checking")
-        CHECKED = "checked", _("checked")
-        IMPORTED = "imported", _("imported")
-        DISCARDED = "discarded", _("discarded")
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    file_name = models.CharField(_("file name"), max_length=200)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
-    total = models.PositiveIntegerField(_("rows"), default=0)
-    checked = models.PositiveIntegerField(_("rows checked"), default=0)
-    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
-    # Where the uploader could write and see full numbers when the check ran: if that changes, it runs again.
-    scope = models.JSONField(default=dict, editable=False)
-
-    class Meta:
-        verbose_name = _("roster import")
-        verbose_name_plural = _("roster imports")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("beneficiaries:import-detail", args=[self.pk])
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.IMPORTED, self.Status.DISCARDED)
-
-
-class RosterImportRow(models.Model):
-    """One data row of a staged import: the cells as read, and once checked, what it would do and why not."""
-
-    class Action(models.TextChoices):
-        PENDING = "", _("not checked yet")
-        CREATE = "create", _("new")
-        UPDATE = "update", _("update")
-        UNCHANGED = "unchanged", _("unchanged")
-        INVALID = "invalid", _("has problems")
-
-    batch = models.ForeignKey(RosterImport, on_delete=models.PROTECT, related_name="rows")
-    number = models.PositiveIntegerField(_("row"))  # as the spreadsheet numbers it: the header is row 1
-    cells = models.JSONField(default=dict)  # header → text, as uploaded
-    id_number = models.CharField(max_length=30, blank=True, db_index=True)  # normalised, to match and de-duplicate
-    action = models.CharField(max_length=10, choices=Action.choices, blank=True, default=Action.PENDING)
-    values = models.JSONField(default=dict)  # the checked values, ready to write
-    read_problems = models.JSONField(default=list)  # [[column, message], ...] found reading the file
-    problems = models.JSONField(default=list)  # the reading problems and those the check found
-    changed = models.JSONField(default=list)  # column headers an update changes
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, null=True, related_name="+")
-
-    class Meta:
-        ordering = ["batch", "number"]
-        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="rosterimportrow_unique_number")]
-
-    def __str__(self) -> str:
-        return f"{self.batch_id} · {self.number}"
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.values.get("id_number") or self.id_number)

@@ -1,0 +1,180 @@
+"""What is done for them: pairings, visits and what was handed over, and which activity served whom."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from activities.models import Activity
+from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.models import ArchivableModel, TimeStampedModel
+from volunteer_portal.validators import (
+    validate_money,
+    validate_not_future,
+)
+
+from .people import Beneficiary
+
+
+class ActivityBeneficiary(TimeStampedModel):
+    """Which activity served whom. It lives here, not in activities, so that activities never points at us."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="served")
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="served_in"
+    )
+
+    class Meta:
+        verbose_name = _("beneficiary served")
+        verbose_name_plural = _("beneficiaries served")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "beneficiary"], name="activitybeneficiary_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.beneficiary}"
+
+
+class Pairing(ArchivableModel):
+    """A member paired with a beneficiary household (结对帮扶), expected to meet every `interval_days`."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="pairings")
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    start_date = models.DateField(_("start date"), validators=[validate_not_future])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_not_future])
+    interval_days = models.PositiveSmallIntegerField(
+        _("contact every (days)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("Default 60: meet every two months."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="pairing_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_days__gte=1) & Q(interval_days__lte=366), name="pairing_interval_range"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "beneficiary"],
+                condition=Q(end_date__isnull=True, archived_at__isnull=True),
+                name="pairing_unique_open",
+                violation_error_message=_("This member is already paired with this household."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} ↔ {self.beneficiary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("beneficiaries:pairing-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+class Visit(ArchivableModel):
+    """One contact with one beneficiary household (走访慰问)."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="visits"
+    )
+    # The visiting branch, stored rather than derived: a street may visit a household a community is
+    # responsible for, and the visit counts for the branch that made it.
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="visits")
+    date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
+    visitors: "models.ManyToManyField[Member, VisitVisitor]" = models.ManyToManyField(
+        Member, verbose_name=_("visitors"), related_name="visits", blank=True, through="VisitVisitor"
+    )
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
+    follow_up_closed_at = models.DateTimeField(_("follow-up closed at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["branch", "date"], name="visit_branch_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.beneficiary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("beneficiaries:visit-detail", args=[self.pk])
+
+    @property
+    def follow_up_open(self) -> bool:
+        return self.follow_up_needed and self.follow_up_closed_at is None
+
+
+class AssistanceItem(TimeStampedModel):
+    """Cash, goods, an assistive device or a service handed over on a visit; value in yuan."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", _("cash")
+        GOODS = "goods", _("goods")
+        DEVICE = "device", _("assistive device")
+        SERVICE = "service", _("service")
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100000)]
+    )
+    value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2, validators=[validate_money])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assistance item")
+        verbose_name_plural = _("assistance items")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="assistanceitem_value_not_negative"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="assistanceitem_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.description} · ¥{self.value}"
+
+
+class VisitVisitor(models.Model):
+    """Explicit link: a member who made a visit cannot be deleted out from under the visit's record."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
+        constraints = [models.UniqueConstraint(fields=["visit", "member"], name="visitvisitor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} · {self.member_id}"
