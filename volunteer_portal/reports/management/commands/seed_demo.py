@@ -1,10 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from beneficiaries.demo import DEMO_PASSWORD, DemoBuilder
 from volunteer_portal.branches.models import Branch
 
-from ...demo import build_demo_reports
+from ...demo import DEMO_PASSWORD, DemoBuilder, build_demo_reports
 
 
 class Command(BaseCommand):

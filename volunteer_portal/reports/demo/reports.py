@@ -15,8 +15,8 @@ from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.dashboards.figures import active_at
 from volunteer_portal.dashboards.periods import Frequency, period_of
 
-from . import services
-from .models import ReportRequirement
+from .. import services
+from ..models import ReportRequirement
 
 DEMO_SECRETARY_BRANCHES = {"kfzx-zb", "bgs-zb"}
 

@@ -17,11 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Campaign, CampaignTarget, Participation
-from volunteer_portal.branches.models import Branch, Member, RoleGrant
-from volunteer_portal.branches.services import branch_create
-from volunteer_portal.validators import id_check_character
-
-from .models import (
+from beneficiaries.models import (
     ActivityBeneficiary,
     AssistanceItem,
     Beneficiary,
@@ -34,6 +30,9 @@ from .models import (
     Visit,
     VisitVisitor,
 )
+from volunteer_portal.branches.models import Branch, Member, RoleGrant
+from volunteer_portal.branches.services import branch_create
+from volunteer_portal.validators import id_check_character
 
 DEMO_PASSWORD = "leifeng-demo"  # noqa: S105  # the demo logins' password, printed by `make run` and the README
 BATCH = 5000

@@ -1,0 +1,8 @@
+"""The demo organisation `seed_demo` builds: the branch tree, people, records and users (`organisation`), then
+reports in every state of their workflow (`reports`). It reads and writes every app, so it sits at the top,
+beside `seed_demo`."""
+
+from .organisation import DEMO_PASSWORD, DemoBuilder
+from .reports import build_demo_reports
+
+__all__ = ["DEMO_PASSWORD", "DemoBuilder", "build_demo_reports"]
