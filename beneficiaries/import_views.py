@@ -76,7 +76,8 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the next chunk. The page's script calls this until done (JSON); without scripts, a button does."""
     batch = imports.import_check_next(actor=request.user, batch=_own_import(request, pk))
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"checked": batch.checked, "total": batch.total, "done": batch.status != "checking"})
+        done = batch.status != batch.Status.CHECKING
+        return JsonResponse({"checked": batch.checked, "total": batch.total, "done": done})
     return redirect(batch)
 
 

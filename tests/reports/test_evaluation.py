@@ -147,3 +147,19 @@ def test_a_rate_just_under_the_threshold_never_reads_as_reaching_it(tree):
     check = next(c for c in result.checks if c.key == "rate")
     assert not check.passed and check.value == "89.6%" and check.threshold == "≥ 90%"
     assert percent(26 / 29) == "89.6%" and percent(0.9) == "90.0%" and percent(None) == "—"
+
+
+def test_a_rate_exactly_at_an_edited_threshold_passes(tree):
+    """29 of 50 is 58%, but 29 / 50 * 100 is 57.99… in floating point: the evaluation showed "58.0%" beside a
+    failed "≥ 58%". The comparison is in whole numbers now."""
+    from volunteer_portal.branches.models import Branch
+
+    Branch.objects.filter(pk=tree.branch_b.pk).update(active=False)
+    EvaluationCriteria.objects.update(min_participation_rate=58)
+    members = MemberFactory.create_batch(50, branch=tree.branch_a)
+    activity = ActivityFactory(branch=tree.branch_a, date=dt.date(YEAR, 5, 5))
+    for member in members[:29]:
+        ParticipationFactory(member=member, activity=activity)
+    result = next(r for r in evaluate(tree.district, YEAR, today=TODAY) if r.branch == tree.branch_a)
+    check = next(c for c in result.checks if c.key == "rate")
+    assert check.passed and check.value == "58.0%"

@@ -106,7 +106,9 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
         evaluation.checks.append(Check(
             "rate", str(CRITERIA[1][1]), percent(rate),
             f"≥ {criteria.min_participation_rate}%",
-            rate is not None and rate * 100 >= criteria.min_participation_rate,
+            # In whole numbers: 29 / 50 * 100 is 57.99… in floating point, and 58% must pass at 58%.
+            bool(figures.members)
+            and figures.participating_members * 100 >= criteria.min_participation_rate * figures.members,
             _("%(took)d of %(members)d members took part; %(needed)d%% needed")
             % {"took": figures.participating_members, "members": figures.members,
                "needed": criteria.min_participation_rate}
@@ -133,7 +135,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
         share = late / pairs if pairs else 0.0
         evaluation.checks.append(Check(
             "overdue", str(CRITERIA[3][1]), f"{late} / {pairs} ({percent(share, up=True)})",
-            f"≤ {criteria.max_overdue_share}%", share * 100 <= criteria.max_overdue_share,
+            f"≤ {criteria.max_overdue_share}%", late * 100 <= criteria.max_overdue_share * pairs,
             _("%(late)d of %(pairs)d open pairings are overdue; at most %(allowed)d%% allowed")
             % {"late": late, "pairs": pairs, "allowed": criteria.max_overdue_share},
         ))  # fmt: skip
