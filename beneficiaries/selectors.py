@@ -126,7 +126,7 @@ def pairings_with_status(queryset: QuerySet[Pairing], *, today: dt.date | None =
 def pairing_list(*, user, include_ended: bool = False) -> QuerySet[Pairing]:
     qs = Pairing.objects.live().filter(scope_q_any(user, via=PAIRING_SCOPE))
     if not include_ended:
-        qs = qs.filter(end_date__isnull=True)
+        qs = qs.filter(open_pairing_q())
     return pairings_with_status(qs.select_related("member", "member__branch", "beneficiary", "beneficiary__branch"))
 
 

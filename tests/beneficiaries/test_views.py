@@ -576,3 +576,18 @@ def test_people_are_labelled_by_name_and_hardship_is_not_family_situation(as_use
     form = as_user(tree.secretary_a).get(CREATE).context["form"]
     assert form["name"].label == "姓名"
     assert form["household_status"].label != form["family_situation"].label
+
+
+def test_a_pairing_whose_household_was_archived_is_not_listed_as_open(as_user, tree):
+    """The list spelled "open" its own way (not ended) and showed it, neither open nor overdue anywhere else."""
+    from beneficiaries import services
+
+    kept = PairingFactory(
+        member=MemberFactory(branch=tree.branch_a), beneficiary=BeneficiaryFactory(branch=tree.branch_a)
+    )
+    gone = PairingFactory(
+        member=MemberFactory(branch=tree.branch_a), beneficiary=BeneficiaryFactory(branch=tree.branch_a)
+    )
+    services.beneficiary_archive(actor=tree.secretary_a, beneficiary=gone.beneficiary)
+    listed = [p.pk for p in as_user(tree.secretary_a).get(reverse("beneficiaries:pairing-list")).context["page"]]
+    assert listed == [kept.pk]
