@@ -20,6 +20,12 @@ def in_subtree(top, *, via: str = "") -> Q:
     return Q(**{f"{via}__path__startswith" if via else "path__startswith": path})
 
 
+def is_under(branch: "Branch | str", top: "Branch | str") -> bool:
+    """Whether a branch (or its path) is `top` or below it: `in_subtree`'s rule for branches already read."""
+    path = branch.path if isinstance(branch, Branch) else branch
+    return path.startswith(top.path if isinstance(top, Branch) else top)
+
+
 class BranchQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
@@ -89,7 +95,7 @@ class Branch(TimeStampedModel):
         return [int(part) for part in self.path.split(PATH_SEPARATOR) if part][:-1]
 
     def is_descendant_of(self, other: "Branch") -> bool:
-        return self.path.startswith(other.path)
+        return is_under(self, other)
 
 
 class MemberQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree
+from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree, is_under
 
 Role = RoleGrant.Role
 CAPABILITIES = ("may_reveal", "may_export")
@@ -31,7 +31,7 @@ def _grant_paths(user, role: str | None) -> list[str]:
         paths = sorted(set(grants.values_list("branch__path", flat=True)))
         kept: list[str] = []
         for path in paths:  # sorted, so an ancestor comes before its descendants
-            if not any(path.startswith(ancestor) for ancestor in kept):
+            if not any(is_under(path, ancestor) for ancestor in kept):
                 kept.append(path)
         cache[role] = kept
     return cache[role]
@@ -116,7 +116,7 @@ def may_reveal(user, branch: Branch) -> bool:
     """Whether the user may see full ID and certificate numbers of people this branch is responsible for."""
     if user.is_superuser:
         return True
-    return any(branch.path.startswith(path) for path in _grant_paths(user, "may_reveal"))
+    return any(is_under(branch, path) for path in _grant_paths(user, "may_reveal"))
 
 
 def may_export(user) -> bool:

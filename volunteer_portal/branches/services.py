@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from volunteer_portal.models import save_checked, stamp_history_user
 
-from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree
+from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree, is_under
 
 
 def _path_for(branch: Branch, parent: Branch | None) -> str:
@@ -42,7 +42,7 @@ def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
     branch = Branch.objects.select_for_update().get(pk=branch.pk)
     if new_parent is not None:
         new_parent = Branch.objects.get(pk=new_parent.pk)
-        if new_parent.path.startswith(branch.path):
+        if is_under(new_parent, branch):
             raise ValidationError(
                 {"parent": _("A branch cannot be moved under itself or one of its own sub-branches.")}
             )

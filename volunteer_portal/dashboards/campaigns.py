@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 
 from activities.models import Activity, CampaignTarget, Participation
 from beneficiaries.models import Beneficiary, Visit, VisitVisitor
-from volunteer_portal.branches.models import Branch, Member, in_subtree
+from volunteer_portal.branches.models import Branch, Member, in_subtree, is_under
 
 from .figures import active_at
 
@@ -149,7 +149,7 @@ def _member_measure(target: CampaignTarget):
 
 def _evaluation_root(node: Branch, organiser: Branch) -> str:
     """The deeper of the two nested subtrees: the node's part of the organiser's reach."""
-    return node.path if node.path.startswith(organiser.path) else organiser.path
+    return node.path if is_under(node, organiser) else organiser.path
 
 
 def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[TargetProgress]:

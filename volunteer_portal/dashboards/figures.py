@@ -39,7 +39,7 @@ from django.utils import timezone
 from activities.models import Activity, Participation
 from beneficiaries.models import AssistanceItem, Beneficiary, DisabilityCategory, Pairing, Visit
 from beneficiaries.selectors import never_visited_q, pairings_with_status
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under
 from volunteer_portal.expressions import MonthStart
 
 ASSISTANCE_KINDS = [kind.value for kind in AssistanceItem.Kind]
@@ -140,7 +140,7 @@ def subtree_totals(node: Branch, own: dict[int, Figures], branches: list[Branch]
     a pass over the branches and their depth, never over rows."""
     totals: dict[int, Figures] = defaultdict(Figures)
     for branch in branches:
-        if branch.pk in own and branch.path.startswith(node.path):
+        if branch.pk in own and is_under(branch, node):
             for target in down_to(node, branch.path):
                 totals[target].add(own[branch.pk])
     return totals
@@ -298,7 +298,7 @@ def rollup(
     today = today or timezone.localdate()
     if branches is None:
         branches = list(Branch.objects.subtree_of(node))
-    branches = [b for b in branches if b.path.startswith(node.path)]
+    branches = [b for b in branches if is_under(b, node)]
     children = [b for b in branches if b.parent_id == node.pk]
     per_branch, monthly, activities, visits = _collect(node, start, end, today)
 

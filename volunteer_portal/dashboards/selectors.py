@@ -3,7 +3,7 @@
 from django.db.models import F, Q, Subquery
 from django.http import Http404
 
-from volunteer_portal.branches.models import Branch, in_subtree
+from volunteer_portal.branches.models import Branch, in_subtree, is_under
 from volunteer_portal.branches.selectors import grant_paths
 
 
@@ -38,10 +38,10 @@ def dashboard_node(user, pk: int) -> tuple[Branch, list[Branch], list[Branch]]:
     tops = None if user.is_superuser else grant_paths(user)
 
     def visible(branch: Branch) -> bool:
-        return tops is None or any(branch.path.startswith(top) for top in tops)
+        return tops is None or any(is_under(branch, top) for top in tops)
 
     if node is None or not user.is_authenticated or not visible(node):
         raise Http404
-    ancestors = [row for row in rows if node.path.startswith(row.path) and row.pk != node.pk and visible(row)]
-    subtree = [row for row in rows if row.path.startswith(node.path)]
+    ancestors = [row for row in rows if is_under(node, row) and row.pk != node.pk and visible(row)]
+    subtree = [row for row in rows if is_under(row, node)]
     return node, ancestors, subtree

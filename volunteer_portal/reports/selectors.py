@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from activities.models import Activity
-from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree
+from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree, is_under
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.dashboards.figures import ASSISTANCE_KINDS, Figures, own_figures, rollup, subtree_totals
 from volunteer_portal.dashboards.periods import Frequency, ended_periods, period_label, period_of
@@ -191,7 +191,7 @@ def may_review(user, report: BranchReport) -> bool:
     if report.status != Status.SUBMITTED or not user.is_authenticated or not user.is_active:
         return False
     path = report.branch.path
-    above = any(path.startswith(top) and path != top for top in grant_paths(user, Role.LEADER))
+    above = any(is_under(path, top) and path != top for top in grant_paths(user, Role.LEADER))
     if not (user.is_superuser or above):  # a leader of an ancestor branch, not of the branch itself
         return False
     return not report.events.filter(action=ReportEvent.Action.SUBMITTED, actor=user).exists()
@@ -341,7 +341,7 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
         values = dict.fromkeys(ADDITIVE, Decimal("0"))
         for report in reports.values():
             counted = report.status in IN
-            if report.figures and counted and report.branch.path.startswith(prefix):
+            if report.figures and counted and is_under(report.branch, prefix):
                 for name in ADDITIVE:
                     values[name] += Decimal(str(report.figures["own"][name]))
         values["hours"] = values["hours"].quantize(Decimal("0.1"))
@@ -350,7 +350,7 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
 
     children = []
     for child in (b for b in branches if b.parent_id == node.pk):
-        inside = [row for row in rows if row.branch.path.startswith(child.path)]
+        inside = [row for row in rows if is_under(row.branch, child)]
         submitted = sum(1 for row in inside if row.state in IN)
         children.append((child, summed(child.path), submitted, len(inside)))
     return Summary(node, frequency, start, end, rows, children, summed(node.path), counts)
