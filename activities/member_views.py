@@ -36,7 +36,7 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
     page = paginate(request, member_year_figures(queryset, year=year).order_by("branch__path", "name"), per_page=50)
     return render(
         request,
-        "branches/member_list.html",
+        "activities/member_list.html",
         {
             "page": page,
             "year": year,
@@ -62,7 +62,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         success=lambda member: _("%(name)s was added.") % {"name": member.name},
         done="members:member-list",
     )
-    return saved or render(request, "branches/member_form.html", {"form": form})
+    return saved or render(request, "activities/member_form.html", {"form": form})
 
 
 @secretary_required
@@ -77,7 +77,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("The changes were saved."),
         done="members:member-list",
     )
-    return saved or render(request, "branches/member_form.html", {"form": form, "member": member})
+    return saved or render(request, "activities/member_form.html", {"form": form, "member": member})
 
 
 @secretary_required

@@ -124,8 +124,10 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_write": not beneficiary.is_archived and user_can_write(request.user, beneficiary.branch),
             "shown": shown,
             "consents": beneficiary.consents.all(),
-            "has_basis": beneficiary.statutory_basis_id is not None
-            or any(consent.active for consent in beneficiary.consents.all()),
+            "has_basis": services.has_basis(
+                consent=any(consent.active for consent in beneficiary.consents.all()),
+                statutory_basis=beneficiary.statutory_basis_id,
+            ),
         },
     )
 
