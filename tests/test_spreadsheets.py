@@ -118,3 +118,16 @@ def test_the_helper_leaves_other_values_alone():
     assert [cell.value for cell in cells[:4]] == ["=1+1", "@SUM(A1)", "-2", "#N/A"]
     assert [cell.data_type for cell in cells[4:7]] == ["n"] * 3
     assert cells[7].is_date and cells[8].value is None
+
+
+def test_a_percentage_in_excel_reads_as_on_the_page():
+    """Excel rounds to nearest, so 26/29 (89.66%) shows "89.7%" and 0.8996 "90.0%" there, while the page cuts
+    towards the threshold ("89.6%", "89.9%"); the workbook stores the page's value."""
+    from volunteer_portal.documents import workbook
+    from volunteer_portal.templatetags import percent
+
+    content = workbook("t", ["branch", "rate"], [["a", 26 / 29], ["b", 0.8996]], percent_columns={1})
+    sheet = load_workbook(io.BytesIO(content)).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=4)]
+    assert [cell.value for cell in cells] == [0.896, 0.899] and all(c.number_format == "0.0%" for c in cells)
+    assert [percent(c.value) for c in cells] == [percent(26 / 29), percent(0.8996)] == ["89.6%", "89.9%"]

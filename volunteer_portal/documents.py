@@ -6,6 +6,7 @@ tables. An Excel workbook is one sheet: a title, "label, value" lines, then a ta
 """
 
 import datetime as dt
+import math
 import re
 from collections.abc import Collection, Sequence
 from decimal import Decimal
@@ -101,6 +102,8 @@ def workbook(
     for index in percent_columns:
         for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=index + 1, max_col=index + 1):
             cell.number_format = "0.0%"
+            if isinstance(cell.value, float):  # cut to the tenth of a percent the page shows (`percent`): Excel
+                cell.value = math.floor(cell.value * 1000 + 1e-9) / 1000  # would round 89.96% up to "90.0%"
     for index in range(1, len(header) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 28 if index == 1 else 16
     buffer = BytesIO()

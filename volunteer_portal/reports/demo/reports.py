@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from activities.models import Activity, Participation
 from volunteer_portal.branches.models import Branch, Member
-from volunteer_portal.dashboards.figures import active_at
+from volunteer_portal.dashboards.figures import active_at, took_part_in
 from volunteer_portal.dashboards.periods import Frequency, period_of
 
 from .. import services
@@ -77,7 +77,5 @@ def _everyone_takes_part(branches: list[Branch], today: dt.date) -> None:
         activity = Activity.objects.filter(branch=branch, date__gte=year_start).order_by("-date").first()
         if activity is None:
             continue
-        missing = Member.objects.filter(active_at(today), branch=branch).exclude(
-            participations__activity__date__gte=year_start
-        )
+        missing = Member.objects.filter(active_at(today), branch=branch).exclude(took_part_in(year_start, today))
         Participation.objects.bulk_create([Participation(activity=activity, member=m) for m in missing])
