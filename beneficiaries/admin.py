@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, ReadOnlyAdmin, RecordAdmin
+from volunteer_portal.admin_base import LabelledTabularInline, NoDeleteInline, NoDeleteMixin, ReadOnlyAdmin, RecordAdmin
 from volunteer_portal.branches.selectors import scope_q
 
 from .models import (
@@ -98,7 +98,7 @@ class NeedAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class BeneficiaryNeedInline(admin.TabularInline):
+class BeneficiaryNeedInline(LabelledTabularInline):
     # Unlinking a need is an edit of the beneficiary, not the loss of a record.
     model = BeneficiaryNeed
     extra = 0
@@ -106,7 +106,7 @@ class BeneficiaryNeedInline(admin.TabularInline):
     verbose_name_plural = _("needs")
 
 
-class VisitVisitorInline(admin.TabularInline):
+class VisitVisitorInline(LabelledTabularInline):
     model = VisitVisitor
     extra = 0
     autocomplete_fields = ["member"]

@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from volunteer_portal.admin_base import ReadOnlyAdmin, RecordAdmin
+from volunteer_portal.admin_base import LabelledTabularInline, ReadOnlyAdmin, RecordAdmin
 
 from . import services
 from .models import AccessLog, Branch, Member, RoleGrant, in_subtree
 
 
-class RoleGrantInline(admin.TabularInline):
+class RoleGrantInline(LabelledTabularInline):
     # Grants are access rights, not records users entered: revoking one deletes it (the history keeps it).
     model = RoleGrant
     extra = 0

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from volunteer_portal.admin_base import ReadOnlyAdmin, RecordAdmin
+from volunteer_portal.admin_base import LabelledTabularInline, ReadOnlyAdmin, RecordAdmin
 
 from .models import BranchReport, EvaluationCriteria, ReportEvent, ReportRequirement
 
@@ -14,7 +14,7 @@ class ReportRequirementAdmin(SimpleHistoryAdmin):
     list_filter = ["frequency", "branch_kind", "active"]
 
 
-class ReportEventInline(admin.TabularInline):
+class ReportEventInline(LabelledTabularInline):
     model = ReportEvent
     extra = 0
     fields = ["at", "action", "actor", "comment"]

@@ -1,0 +1,78 @@
+"""WCAG 2.1 AA, checked by axe-core in Chromium (issue 15): the key pages, signed in as each role, at 1280 px and
+360 px, in Chinese and English, with no serious or critical violation. axe is the pinned copy in vendor/."""
+
+from pathlib import Path
+
+import pytest
+
+from beneficiaries.models import Beneficiary
+
+from ..factories import TEST_PASSWORD, ActivityTypeFactory, VisitFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+}"""
+
+
+def violations(page) -> list[str]:
+    page.add_script_tag(content=AXE)  # the context bypasses the CSP for this script only (bypass_csp)
+    return page.evaluate(RUN, TAGS)
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def pages(tree, records, superuser):
+    ActivityTypeFactory(name="走访慰问")
+    beneficiary: Beneficiary = records["beneficiary"]
+    VisitFactory(beneficiary=beneficiary, branch=tree.branch_a, follow_up_needed=True)
+    secretary = [
+        "/", "/beneficiaries/", beneficiary.get_absolute_url(), "/beneficiaries/new/", "submit:/beneficiaries/new/",
+        f"/beneficiaries/{beneficiary.pk}/visits/new/", "/activities/", records["activity"].get_absolute_url(),
+        "/activities/new/", "submit:/activities/new/", "/members/", "/beneficiaries/pairings/", "/reports/",
+        "/beneficiaries/import/", "/dashboard/",
+    ]  # fmt: skip
+    leader = ["/dashboard/", f"/dashboard/{tree.district.pk}/", f"/reports/summary/{tree.root.pk}/",
+              f"/reports/evaluation/{tree.root.pk}/", f"/dashboard/{tree.district.pk}/non-participants/"]  # fmt: skip
+    admin = [
+        "/admin/",
+        "/admin/beneficiaries/beneficiary/",
+        f"/admin/beneficiaries/beneficiary/{beneficiary.pk}/change/",
+    ]
+    return {"secretary_a": secretary, "root_leader": leader, superuser.username: admin}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+@pytest.mark.parametrize("width", [1280, 360])
+def test_no_serious_or_critical_violation_on_the_key_pages(live_server, chromium_browser, pages, locale, width):
+    found: dict[str, list[str]] = {}
+    for username, urls in pages.items():
+        context = chromium_browser.new_context(viewport={"width": width, "height": 800}, locale=locale,
+                                               bypass_csp=True)  # fmt: skip
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        if username == "secretary_a":  # the sign-in page itself, before anyone signs in
+            found["/accounts/login/"] = violations(page)
+        sign_in(page, live_server.url, username)
+        for url in urls:
+            submit = url.startswith("submit:")
+            page.goto(live_server.url + url.removeprefix("submit:"))
+            if submit:  # the form after a failed submit: the error summary and the invalid fields
+                page.locator("main form button[type=submit]").last.click()
+                page.wait_for_load_state()
+            found[f"{username} {url}"] = violations(page)
+        context.close()
+    assert {url: v for url, v in found.items() if v} == {}
