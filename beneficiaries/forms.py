@@ -197,8 +197,18 @@ class VisitForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, user, beneficiary, **kwargs):
+    nothing_handed_over = forms.BooleanField(
+        label=_("Visited; nothing was handed over"), required=False,
+        help_text=_("Tick this to record a visit with no notes and no items."),
+    )  # fmt: skip
+
+    def __init__(self, *args, user, beneficiary, items=None, **kwargs):
+        """`items` is the formset of items handed over, when the form records a new visit: a visit says what
+        happened (a note or an item), or says that nothing was handed over; an untouched form records nothing."""
         super().__init__(*args, **kwargs)
+        self.items = items
+        if self.instance.pk or items is None:
+            del self.fields["nothing_handed_over"]
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["branch"].help_text = _("The branch that made the visit.")
@@ -212,6 +222,15 @@ class VisitForm(forms.ModelForm):
                 self.fields["branch"].initial = beneficiary.branch_id
             else:
                 self.fields["branch"].initial = own_branch_id(user)
+
+    def clean(self):
+        data = super().clean() or {}
+        if "nothing_handed_over" in self.fields and not data.get("notes", "").strip():
+            any_item = any(item.has_changed() for item in self.items.forms)
+            if not any_item and not data.get("nothing_handed_over"):
+                self.add_error("notes", _("Write what was done, add what was handed over, or tick “Visited; "
+                                          "nothing was handed over”."))  # fmt: skip
+        return data
 
 
 class AssistanceItemForm(forms.ModelForm):

@@ -257,8 +257,8 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     if beneficiary.is_archived:
         messages.error(request, ARCHIVED)
         return redirect(beneficiary)
-    form = VisitForm(request.POST or None, user=request.user, beneficiary=beneficiary)
     formset = AssistanceItemFormSet(request.POST or None, prefix="items")
+    form = VisitForm(request.POST or None, user=request.user, beneficiary=beneficiary, items=formset)
     saved = save_on_post(
         request,
         form,

@@ -591,3 +591,17 @@ def test_a_pairing_whose_household_was_archived_is_not_listed_as_open(as_user, t
     services.beneficiary_archive(actor=tree.secretary_a, beneficiary=gone.beneficiary)
     listed = [p.pk for p in as_user(tree.secretary_a).get(reverse("beneficiaries:pairing-list")).context["page"]]
     assert listed == [kept.pk]
+
+
+def test_an_untouched_visit_form_records_nothing(as_user, tree):
+    """Saving the visit form as it opens recorded an empty visit and took the household off "never visited";
+    a visit now says what was done, what was handed over, or that nothing was."""
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a)
+    url = reverse("beneficiaries:visit-create", args=[beneficiary.pk])
+    client = as_user(tree.secretary_a)
+    base = {"date": "2026-03-05", "branch": tree.branch_a.pk, **item_forms(extra=2)}
+    page = client.post(url, base).content.decode()
+    assert "未发放物品" in page and Visit.objects.count() == 0
+    assert client.post(url, {**base, "nothing_handed_over": "on"}).status_code == 302
+    assert client.post(url, {**base, "notes": "聊了家常"}).status_code == 302
+    assert Visit.objects.count() == 2
