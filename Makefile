@@ -10,7 +10,7 @@ PORT ?= 8000
 # packages to the newest allowed, UPGRADE=all moves every one.
 UPGRADE ?=
 
-.PHONY: run test lint typecheck pytest install install-prod migrate messages lock clean bench bench-import
+.PHONY: run serve test lint typecheck pytest install install-prod migrate messages lock clean bench bench-import
 
 define new_venv
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -50,6 +50,12 @@ run: migrate
 	@echo "  secretary2  secretary of 办公室党支部"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The production stack on this machine: DEBUG off, collectstatic, migrate, then gunicorn on HOST:PORT with
+# WEB_CONCURRENCY workers (scripts/serve.py, which says what to set when SECRET_KEY or ALLOWED_HOSTS is missing).
+# In the venv that exists: a production one (make install-prod VENV=...) or the development one.
+serve: $(if $(wildcard $(PROD_STAMP)),$(PROD_STAMP),$(STAMP))
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/serve.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,8 +1,6 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from . import views
 from .reports import views as report_views
@@ -15,7 +13,7 @@ urlpatterns = [
     path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Pages without our <link rel="icon"> (the admin's) make browsers ask for /favicon.ico.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.FaviconRedirect.as_view()),
     path("accounts/", include("volunteer_portal.accounts_urls")),
     path("dashboard/", include("volunteer_portal.dashboards.urls")),
     path("activities/", include("activities.urls")),
