@@ -76,3 +76,27 @@ def test_no_serious_or_critical_violation_on_the_key_pages(live_server, chromium
             found[f"{username} {url}"] = violations(page)
         context.close()
     assert {url: v for url, v in found.items() if v} == {}
+
+
+def test_no_key_page_scrolls_sideways_at_320_px(live_server, chromium_browser, pages):
+    """WCAG 1.4.10 (reflow): at 320 px, the width of 400% zoom, nothing but a table's own scroll box may be wider
+    than the screen; sums of money stay on one line."""
+    wide = {}
+    for username, urls in pages.items():
+        if username not in ("secretary_a", "root_leader"):
+            continue  # Django's admin is not built to reflow; the portal's pages are
+        context = chromium_browser.new_context(viewport={"width": 320, "height": 700}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, live_server.url, username)
+        for url in urls:
+            page.goto(live_server.url + url.removeprefix("submit:"))
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 321:
+                wide[f"{username} {url}"] = width
+            money = page.locator(".money")
+            for index in range(money.count()):
+                box = money.nth(index).bounding_box()
+                assert box is None or box["height"] < 2.5 * 16, f"{url}: a sum of money wraps"
+        context.close()
+    assert wide == {}
