@@ -35,8 +35,9 @@ def test_consent_by_the_person(as_user, tree):
     assert response.status_code == 302 and consent.given_by == "person" and consent.active
     assert consent.recorded_by == tree.secretary_a
     page = as_user(tree.secretary_a).get(beneficiary.get_absolute_url()).content.decode()
-    # Without the reveal right, not the day nor the year: the day of a person's own consent bounds their age.
-    assert "本人" in page and "2026-01-05" not in page and "2026年" not in page
+    # Without the reveal right, neither who gave it nor when: a person's own consent means 14 or older that day,
+    # and the record's creation (in its history) dates it.
+    assert "已记录同意" in page and "本人" not in page and "2026-01-05" not in page and "2026年" not in page
     RoleGrant.objects.filter(user=tree.secretary_a).update(may_reveal=True)
     page = as_user(tree.secretary_a).get(beneficiary.get_absolute_url()).content.decode()
     assert "2026-01-05" in page
