@@ -134,7 +134,7 @@ def _check_row(row: RosterImportRow, lookups: Lookups, target: Beneficiary | Non
     before = _snapshot(target) if target is not None else None
     before_needs = sorted(need.pk for need in target.needs.all()) if target is not None else []
     form = lookups.form(data, target)
-    problems.extend(_form_problems(form, row, names, flagged))
+    problems.extend(_form_problems(form, names, flagged))
     consent = _new_consent(form, names, problems) if target is None else None
     row.problems = problems
     row.beneficiary = target if not problems else None
@@ -167,7 +167,7 @@ def _updatable(
     return target
 
 
-def _form_problems(form: BeneficiaryForm, row: RosterImportRow, names: dict[str, str], flagged: set[str]) -> list:
+def _form_problems(form: BeneficiaryForm, names: dict[str, str], flagged: set[str]) -> list:
     """What the form finds wrong, less what reading the cells already reported."""
     problems: list[list[str]] = []
     if not form.is_valid():

@@ -13,7 +13,7 @@ from volunteer_portal.validators import normalize_id_number
 
 from ..forms import BeneficiaryForm
 from ..models import Beneficiary
-from ..privacy import mask_id_number
+from ..privacy import mask_numbers_in
 
 # The template's columns, in order. Headers are the beneficiary form's own labels, in Chinese.
 COLUMNS = [
@@ -29,7 +29,6 @@ LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 CONSENT_COLUMNS = {"given_by": "consent_given_by", "guardian_name": "consent_guardian_name",
                    "given_on": "consent_given_on"}  # fmt: skip
 WHOLE_ROW = "—"
-ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
 DATE_COLUMNS = {"birth_date", "consent_given_on"}
 DATE_FORMATS = ["%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y/%m/%d", "%Y-%m-%d"]
 
@@ -74,7 +73,7 @@ def choice_labels(name: str) -> list[str]:
 def _quote(text: str) -> str:
     """A cell quoted back in a message: short, and with anything that looks like an ID number masked (a shifted
     column can put someone's number in a cell that is quoted)."""
-    text = ID_LIKE.sub(lambda match: mask_id_number(match.group().upper()), text)
+    text = mask_numbers_in(text)
     return text if len(text) <= 30 else text[:29] + "…"
 
 
