@@ -249,3 +249,10 @@ def test_a_photo_cut_off_in_transit_is_refused_not_a_server_error(as_user, tree,
     page = as_user(tree.secretary_a).post(CREATE, {**form_data(tree, visit_type, people), "photos": [upload]})
     assert page.status_code == 200 and "不是照片" in page.content.decode()
     assert Activity.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_activity_types_the_source_documents_name_are_seeded():
+    names = set(ActivityType.objects.filter(parent=None, active=True).values_list("name", flat=True))
+    # 联谊 (event 1 of the seed) and 检查督促 (event 9) came with migration 0005; the rest with 0002.
+    assert {"联谊", "检查督促", "走访慰问", "爱心捐赠", "康复指导", "矛盾排查", "心得交流会"} <= names
