@@ -1,10 +1,13 @@
 """What every admin page of the project shares: nothing a user entered is deleted from the admin either."""
 
+from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ArchivableModel
@@ -25,9 +28,25 @@ class LabelledFormSet(BaseInlineFormSet):
     def add_fields(self, form, index) -> None:
         super().add_fields(form, index)
         row = _("new row") if index is None else index + 1
-        for field in form.fields.values():
+        for name, field in form.fields.items():
             widget = getattr(field.widget, "widget", field.widget)  # inside the admin's related-field wrapper
+            if widget.is_hidden:
+                continue
+            if isinstance(field, forms.ModelChoiceField) and (related := _unnamed_foreign_key(self.model, name)):
+                # A link table's key named after nothing but its field ("Member"): the linked model's own name.
+                field.label = capfirst(related._meta.verbose_name)
             widget.attrs.setdefault("aria-label", f"{field.label} ({row})")
+
+
+def _unnamed_foreign_key(model, name: str):
+    """The model a key links to, if the key was declared without a verbose_name (Django then labels it with the
+    English field name); else None."""
+    try:
+        field = model._meta.get_field(name)
+    except LookupError:
+        return None
+    unnamed = field.is_relation and str(getattr(field, "verbose_name", "")) == name.replace("_", " ")
+    return field.related_model if unnamed else None
 
 
 class LabelledTabularInline(admin.TabularInline):
@@ -104,3 +123,59 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- permissions in Chinese ------------------------------------------------------------------------------------
+
+# The names of the default permissions are stored in English ("Can add activity") when the tables are made; the
+# user and group pages name them from the translated verb and the model's translated name instead, so nothing
+# Chinese is written into auth_permission and a change of language needs no migration.
+PERMISSION_VERBS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """ "组织机构 | 成员 | 可以增加成员": app, model and action in the current language (stale models: as stored)."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:
+        return str(permission)
+    verb = permission.codename.partition("_")[0]
+    if hasattr(model, "instance_type"):  # a django-simple-history table: its verbose name is "historical …"
+        name = gettext("history of %(model)s") % {"model": model.instance_type._meta.verbose_name}
+    else:
+        name = str(model._meta.verbose_name)
+    default = verb in PERMISSION_VERBS and permission.codename == f"{verb}_{model._meta.model_name}"
+    action = PERMISSION_VERBS[verb] % {"model": name} if default else permission.name  # a custom one: as stored
+    section = apps.get_app_config(content_type.app_label).verbose_name
+    return f"{section} | {name} | {action}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return permission_label(obj)
+
+
+class PermissionLabelsMixin(admin.ModelAdmin):
+    """For the user and group admins: the permission pickers speak the current language."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionChoiceField
+            queryset = kwargs.get("queryset", db_field.remote_field.model.objects)
+            kwargs["queryset"] = queryset.select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+
+# Strings of Django's own admin pages that its Chinese catalogue does not carry yet (Django 5.x added them).
+# Marked here so that `make messages` keeps them in the project's catalogue, which Django reads first.
+DJANGO_ADMIN_STRINGS = [
+    gettext_noop("Model name"),
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+]

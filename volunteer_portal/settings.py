@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "volunteer_portal.lockout.LockoutConfig",  # django-axes, named in Chinese
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",

@@ -1,8 +1,14 @@
+from axes.admin import AccessAttemptAdmin
+from axes.conf import settings as axes_settings
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from volunteer_portal.admin_base import LabelledTabularInline, ReadOnlyAdmin, RecordAdmin
+from volunteer_portal.admin_base import LabelledTabularInline, PermissionLabelsMixin, ReadOnlyAdmin, RecordAdmin
 
 from . import services
 from .models import AccessLog, Branch, Member, RoleGrant, in_subtree
@@ -87,3 +93,52 @@ class AccessLogAdmin(ReadOnlyAdmin):
     search_fields = ["username", "subject", "detail", "address"]
     date_hierarchy = "at"
     list_per_page = 100
+
+
+# --- accounts: permission pickers in the current language -----------------------------------------------------
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class PortalUserAdmin(PermissionLabelsMixin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class PortalGroupAdmin(PermissionLabelsMixin, GroupAdmin):
+    pass
+
+
+# --- django-axes: the columns it names only in code -------------------------------------------------------------
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class PortalAccessAttemptAdmin(AccessAttemptAdmin):
+    @admin.display(description=_("status"))
+    def status(self, obj: AccessAttempt) -> str:
+        left = axes_settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        if left > 0:
+            return ngettext("%(count)d attempt left", "%(count)d attempts left", left) % {"count": left}
+        return str(_("Locked Out"))
+
+    @admin.display(description=_("Expires At"))
+    def expiration(self, obj: AccessAttempt):
+        return super().expiration(obj)
+
+    @admin.action(description=_("Clean up expired attempts"))
+    def cleanup_expired_attempts(self, request, queryset) -> None:
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d expired sign-in attempt was cleaned up.",
+                "%(count)d expired sign-in attempts were cleaned up.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from volunteer_portal.admin_base import LabelledTabularInline, ReadOnlyAdmin, RecordAdmin
@@ -46,9 +47,16 @@ class BranchReportAdmin(RecordAdmin):
 
 @admin.register(ReportEvent)
 class ReportEventAdmin(ReadOnlyAdmin):
-    list_display = ["report", "action", "actor", "at", "comment"]
+    list_display = ["of_report", "action", "actor", "at", "comment"]
     list_filter = ["action", "at"]
     list_select_related = ["report", "report__branch", "actor"]
+    fields = ["of_report", "action", "actor", "at", "comment"]
+    readonly_fields = ["of_report"]
+
+    # The key has no verbose name of its own (the model would need a migration for one): named here.
+    @admin.display(description=_("report"), ordering="report")
+    def of_report(self, obj: ReportEvent) -> str:
+        return str(obj.report)
 
 
 @admin.register(EvaluationCriteria)
