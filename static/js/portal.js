@@ -46,4 +46,14 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // Tables shown as cards on a phone (portal.css): WebKit (Safari, and so WeChat on iPhones) has dropped the
+  // semantics of a table displayed as blocks, so state them; screen readers keep rows and column headers.
+  document.querySelectorAll("table.table-cards").forEach(function (table) {
+    table.setAttribute("role", "table");
+    var roles = { THEAD: "rowgroup", TBODY: "rowgroup", TFOOT: "rowgroup", TR: "row", TD: "cell" };
+    table.querySelectorAll("thead, tbody, tfoot, tr, th, td").forEach(function (part) {
+      var role = roles[part.tagName] || (part.getAttribute("scope") === "row" ? "rowheader" : "columnheader");
+      part.setAttribute("role", role);
+    });
+  });
 })();
