@@ -1,5 +1,6 @@
 """Activity types, campaigns and their targets, activities and who took part."""
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -74,6 +76,20 @@ class Campaign(ArchivableModel):
     def clean(self) -> None:
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("The end date cannot be before the start date.")})
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:campaign-detail", args=[self.pk])
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end < timezone.localdate()
+
+    @property
+    def has_started(self) -> bool:
+        return self.start <= timezone.localdate()
 
 
 class CampaignTarget(TimeStampedModel):
@@ -162,6 +178,26 @@ class Activity(ArchivableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:activity-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        # Here, not in a form or a service, so that every writer obeys it: the portal's form, the services and
+        # the admin all validate the model.
+        campaign = self.campaign if self.campaign_id else None
+        if campaign is not None and self.date and not campaign.covers(self.date):
+            raise ValidationError(
+                {
+                    "campaign": _(
+                        "The activity is dated %(date)s, outside the campaign “%(name)s” (%(start)s to %(end)s): "
+                        "choose another campaign, none, or correct the date."
+                    )
+                    % {
+                        "date": f"{self.date:%Y-%m-%d}",
+                        "name": campaign.name,
+                        "start": f"{campaign.start:%Y-%m-%d}",
+                        "end": f"{campaign.end:%Y-%m-%d}",
+                    }
+                }
+            )
 
 
 class Participation(TimeStampedModel):

@@ -4,9 +4,10 @@ import datetime as dt
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from volunteer_portal.branches.models import Branch, in_subtree
 from volunteer_portal.branches.selectors import get_in_scope, scope_ancestor_ids, scope_q
 
-from .models import Activity, ActivityPhoto, ActivityType, Campaign
+from .models import Activity, ActivityPhoto, ActivityType, Campaign, CampaignTarget
 
 
 def activity_list(*, user, include_archived: bool = False) -> QuerySet[Activity]:
@@ -51,6 +52,42 @@ def campaign_choices(*, user, on: dt.date | None = None) -> QuerySet[Campaign]:
     if on is not None:
         qs = qs.filter(start__lte=on, end__gte=on)
     return qs.select_related("branch")
+
+
+def campaign_list(*, user) -> QuerySet[Campaign]:
+    """Live campaigns organised by a branch in the user's scope, newest first, with their number of targets."""
+    return (
+        Campaign.objects.live()
+        .filter(scope_q(user, via="branch"))
+        .select_related("branch")
+        .annotate(target_count=Count("targets"))
+        .order_by("-start", "name", "pk")
+    )
+
+
+def campaign_get_for_user(user, pk, *, for_write: bool = False) -> Campaign:
+    """A live campaign whose organising branch is in the user's scope (404 otherwise); `for_write`: a secretary's
+    (403 for a leader who may only read it)."""
+    return get_in_scope(Campaign.objects.live().select_related("branch"), user, pk, for_write=for_write)
+
+
+def target_get_for_user(user, pk, *, for_write: bool = False) -> CampaignTarget:
+    return get_in_scope(
+        CampaignTarget.objects.filter(campaign__archived_at__isnull=True).select_related(
+            "campaign", "campaign__branch", "activity_type"
+        ),
+        user,
+        pk,
+        via="campaign__branch",
+        for_write=for_write,
+    )
+
+
+def target_branches_q(target: CampaignTarget, root: "Branch | str") -> Q:
+    """The branches a branch target is counted for, under `root` (a branch or its path): active, of the target's
+    kind. The one statement of the rule: the target form's check, its preview and the progress all use it."""
+    condition = Q(active=True) & in_subtree(root)
+    return condition & Q(kind=target.branch_kind) if target.branch_kind else condition
 
 
 def member_year_figures(members: QuerySet, *, year: int) -> QuerySet:

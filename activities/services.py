@@ -5,15 +5,18 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.models import ensure_not_archived, save_checked, stamp_history_user
 from volunteer_portal.photos import to_jpeg, validate_photo
 from volunteer_portal.services import record_archive
 
-from .models import Activity, ActivityPhoto, ActivityType, Campaign, Participation
+from .models import Activity, ActivityPhoto, ActivityType, Campaign, CampaignTarget, Participation
+from .selectors import target_branches_q
 
 
 def _set_participants(activity: Activity, participants: dict[Member, Decimal], actor) -> None:
@@ -90,3 +93,114 @@ def activity_update(
 def activity_archive(*, actor, activity: Activity) -> Activity:
     record_archive(actor=actor, record=activity)
     return activity
+
+
+# --- campaigns (活动方案) and their targets ----------------------------------------------------------------------
+
+CAMPAIGN_FIELDS = ["name", "theme", "branch", "start", "end", "description"]
+TARGET_FIELDS = ["name", "subject", "branch_kind", "leadership_only", "metric", "quantity", "activity_type",
+                 "hardship_only"]  # fmt: skip
+
+
+def _check_tied_activities(campaign: Campaign) -> None:
+    """A campaign's period may not leave out activities already tied to it (Activity.clean's rule, seen from the
+    campaign's side)."""
+    if campaign.pk is None:
+        return
+    outside = campaign.activities.live().exclude(date__gte=campaign.start, date__lte=campaign.end)
+    first = outside.order_by("date").values_list("date", flat=True).first()
+    if first is not None:
+        raise ValidationError(
+            _(
+                "%(count)s activities tied to this campaign are dated outside %(start)s to %(end)s (the first on "
+                "%(date)s): keep them inside the period, or untie them from the campaign first."
+            )
+            % {
+                "count": outside.count(),
+                "start": f"{campaign.start:%Y-%m-%d}",
+                "end": f"{campaign.end:%Y-%m-%d}",
+                "date": f"{first:%Y-%m-%d}",
+            }
+        )
+
+
+@transaction.atomic
+def campaign_create(
+    *, actor, name: str, branch: Branch, start: dt.date, end: dt.date, theme: str = "", description: str = ""
+) -> Campaign:
+    campaign = Campaign(name=name, branch=branch, start=start, end=end, theme=theme, description=description)
+    save_checked(campaign, actor)
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, actor, campaign: Campaign, **fields) -> Campaign:
+    stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    ensure_not_archived(stored)
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    campaign.full_clean()
+    _check_tied_activities(campaign)
+    save_checked(campaign, actor)
+    return campaign
+
+
+@transaction.atomic
+def campaign_end(*, actor, campaign: Campaign, on: dt.date) -> Campaign:
+    """End a campaign on a day (today, or earlier): its period stops there; nothing is deleted."""
+    stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    ensure_not_archived(stored)
+    if on < stored.start:
+        raise ValidationError({"on": _("A campaign cannot end before it starts (%(start)s).")
+                               % {"start": f"{stored.start:%Y-%m-%d}"}})  # fmt: skip
+    if on > stored.end:
+        raise ValidationError({"on": _("The campaign already ends on %(end)s; to make it longer, edit it.")
+                               % {"end": f"{stored.end:%Y-%m-%d}"}})  # fmt: skip
+    campaign.end = on
+    _check_tied_activities(campaign)
+    save_checked(campaign, actor)
+    return campaign
+
+
+def target_check(target: CampaignTarget) -> CampaignTarget:
+    """A target's rules, also asked by the target form's preview before anything is saved."""
+    target.full_clean(exclude=["campaign"])
+    if target.subject == CampaignTarget.Subject.BRANCH:
+        organiser = target.campaign.branch
+        if not Branch.objects.filter(target_branches_q(target, organiser)).exists():
+            kind = target.get_branch_kind_display() if target.branch_kind else _("branch")
+            raise ValidationError(
+                {
+                    "branch_kind": _(
+                        "%(organiser)s has no %(kind)s below it, so this target could never be counted: choose "
+                        "another kind, or ask the administrator to set the kinds in the branch tree."
+                    )
+                    % {"organiser": organiser.name, "kind": kind}
+                }
+            )
+    return target
+
+
+@transaction.atomic
+def target_create(*, actor, campaign: Campaign, **fields) -> CampaignTarget:
+    ensure_not_archived(Campaign.objects.select_for_update().get(pk=campaign.pk))
+    target = CampaignTarget(campaign=campaign, **fields)
+    target_check(target)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def target_update(*, actor, target: CampaignTarget, **fields) -> CampaignTarget:
+    ensure_not_archived(Campaign.objects.select_for_update().get(pk=target.campaign_id))
+    for name, value in fields.items():
+        setattr(target, name, value)
+    target_check(target)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def target_delete(*, actor, target: CampaignTarget) -> None:
+    ensure_not_archived(Campaign.objects.select_for_update().get(pk=target.campaign_id))
+    target.delete()

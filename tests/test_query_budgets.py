@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
+from activities.models import CampaignTarget
 from beneficiaries.models import RosterImport
+from beneficiaries.services import visit_record
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.dashboards.periods import Frequency
 from volunteer_portal.reports import services
@@ -18,6 +20,7 @@ from .factories import (
     ActivityFactory,
     BeneficiaryFactory,
     BranchFactory,
+    CampaignFactory,
     MemberFactory,
     ParticipationFactory,
     RoleGrantFactory,
@@ -117,3 +120,26 @@ def test_the_summary_and_evaluation_downloads(as_user, tree, assert_flat_queries
         queries=12,
         also=[(lambda: client.get(summary[1], period), 12), (lambda: client.get(evaluation, {"year": YEAR}), 14)],
     )
+
+
+def test_the_campaign_pages(as_user, tree, assert_flat_queries):
+    campaign = CampaignFactory(branch=tree.district, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31))
+    common = {"campaign": campaign, "quantity": 1}
+    CampaignTarget.objects.create(name="每个社区慰问1户", metric="households", subject="branch",
+                                  branch_kind="community", **common)  # fmt: skip
+    CampaignTarget.objects.create(name="每个社区开展1次活动", metric="activities", subject="branch",
+                                  branch_kind="community", **common)  # fmt: skip
+    CampaignTarget.objects.create(name="班子成员每人慰问1户", metric="visits", subject="member", leadership_only=True,
+                                  **common)  # fmt: skip
+    CampaignTarget.objects.create(name="每人服务2小时", metric="hours", subject="member", **common)
+
+    def grow(count: int, start: int = 0) -> None:
+        for branch in communities(tree, count, start=start):
+            leader = MemberFactory(branch=branch, is_leadership=True, joined_on=dt.date(2010, 1, 1))
+            visit_record(actor=None, beneficiary=BeneficiaryFactory(branch=branch), branch=tree.district,
+                         date=dt.date(YEAR, 3, 9), visitors=[leader])  # fmt: skip
+
+    grow(2)
+    client = as_user(tree.district_leader)
+    assert_flat_queries(lambda: client.get(campaign.get_absolute_url()), lambda: grow(12, start=2), queries=9,
+                        also=[(lambda: client.get(reverse("campaigns:campaign-list")), 6)])  # fmt: skip

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("volunteer_portal.accounts_urls")),
     path("dashboard/", include("volunteer_portal.dashboards.urls")),
     path("activities/", include("activities.urls")),
+    path("campaigns/", include("volunteer_portal.dashboards.campaign_urls")),
     path("reports/", include("volunteer_portal.reports.urls")),
     path("members/", include("activities.member_urls")),
     path("beneficiaries/", include("beneficiaries.urls")),

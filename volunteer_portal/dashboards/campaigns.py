@@ -4,6 +4,10 @@ A target counts one metric (activities, visits, households reached, volunteer ho
 or each (leadership) member, over the campaign's own period, inside the node's part of the organiser's
 subtree. All branch targets are measured in one query and all member targets in another: each target adds a
 correlated subquery, so the number of queries does not grow with the branches or the rows.
+
+A visit counts for a branch target's branch when a branch of its subtree made it, and also when the household
+belongs to its subtree and a branch above it (inside the organiser's subtree) made it: "各街道残联须对每个社区慰问
+1户" is met for a community by its street's visit to one of the community's households.
 """
 
 import datetime as dt
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
+    Count,
     ExpressionWrapper,
     F,
     Func,
@@ -22,8 +27,12 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import StartsWith
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from activities.models import Activity, CampaignTarget, Participation
+from activities.models import Activity, Campaign, CampaignTarget, Participation
+from activities.selectors import target_branches_q
 from beneficiaries.models import Beneficiary, Visit, VisitVisitor
 from volunteer_portal.branches.models import Branch, Member, in_subtree, is_under
 
@@ -40,6 +49,9 @@ class TargetProgress:
     met: int = 0
     total: int = 0
     missing: list[str] = field(default_factory=list)
+    # When nobody can be counted (total 0) at the organiser or above: why, and where to put it right.
+    reason: str = ""
+    reason_link: str = ""
 
     @property
     def missing_more(self) -> int:
@@ -96,7 +108,14 @@ def _branch_measure(target: CampaignTarget):
     if target.metric == Metric.ACTIVITIES:
         return _scalar(Activity.objects.live().filter(_period(target), _type_q(target), **under), _count())
     if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
-        visits = _target_visits(target).filter(_period(target), **under)
+        # Branches above the candidate, inside the organiser's subtree, whose visits to the candidate's
+        # households count for it (the candidate itself is among them; its visits count through `under` too).
+        above = Branch.objects.filter(
+            StartsWith(OuterRef(OuterRef("path")), F("path")), in_subtree(target.campaign.branch)
+        ).values("pk")
+        visits = _target_visits(target).filter(
+            Q(**under) | Q(branch_id__in=above, beneficiary__branch_id__in=under["branch_id__in"]), _period(target)
+        )
         if target.metric == Metric.VISITS:
             return _scalar(visits, _count())
         return _scalar(visits, _count("beneficiary_id", distinct=True))
@@ -155,14 +174,24 @@ def _evaluation_root(node: Branch, organiser: Branch) -> str:
 def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[TargetProgress]:
     """Every target of every live campaign running in [start, end] that reaches the node or lies inside it."""
     ancestor_ids = [int(part) for part in node.path.split("/") if part]
-    targets = list(
+    targets = (
         CampaignTarget.objects.filter(
             campaign__archived_at__isnull=True, campaign__start__lte=end, campaign__end__gte=start
         )
         .filter(Q(campaign__branch_id__in=ancestor_ids) | in_subtree(node, via="campaign__branch"))
-        .select_related("campaign", "campaign__branch", "activity_type")
         .order_by("campaign__start", "campaign_id", "pk")
     )
+    return targets_progress(targets, node)
+
+
+def campaign_target_progress(campaign: Campaign) -> list[TargetProgress]:
+    """The progress of one campaign's targets over the organiser's whole subtree: the campaign's page."""
+    return targets_progress(campaign.targets.order_by("pk"), campaign.branch)
+
+
+def targets_progress(targets_qs: QuerySet[CampaignTarget], node: Branch) -> list[TargetProgress]:
+    """Each target's progress inside the node's part of its organiser's subtree, in the order given."""
+    targets = list(targets_qs.select_related("campaign", "campaign__branch", "activity_type"))
     progress = {target.pk: TargetProgress(target) for target in targets}
     branch_targets = [t for t in targets if t.subject == Subject.BRANCH]
     member_targets = [t for t in targets if t.subject == Subject.MEMBER]
@@ -199,18 +228,115 @@ def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[Target
                         progress[target.pk], f"{member.name}（{member.branch.name}）", getattr(member, f"t{target.pk}")
                     )
 
+    explain_empty([p for p in progress.values() if not p.total and is_under(p.target.campaign.branch, node)])
     return list(progress.values())
 
 
+def explain_empty(empty: list[TargetProgress]) -> None:
+    """Say why a target has nobody to count, so that it never just disappears. Only at the organiser or above:
+    inside the organiser's subtree a part without, say, leadership members is not a fault. One query for all
+    the member targets (whether anyone would count but for the roll)."""
+    member_targets = [p.target for p in empty if p.target.subject == Subject.MEMBER]
+    anyone = {}
+    if member_targets:
+        anyone = Member.objects.aggregate(
+            **{f"m{t.pk}": Count("pk", filter=_member_candidates(t, t.campaign.branch, on_roll=False))
+               for t in member_targets}
+        )  # fmt: skip
+    for item in empty:
+        target, organiser = item.target, item.target.campaign.branch.name
+        if target.subject == Subject.BRANCH:
+            item.reason = _("%(organiser)s has no %(kind)s below it: ask the administrator to set the kinds.") % {
+                "organiser": organiser,
+                "kind": target.get_branch_kind_display() if target.branch_kind else _("branch"),
+            }
+            continue
+        item.reason_link = reverse("members:member-list")
+        if anyone[f"m{target.pk}"]:
+            item.reason = _(
+                "None of the %(count)s people who would count was on the roll on %(day)s: check their join and "
+                "leave dates on the members page."
+            ) % {"count": anyone[f"m{target.pk}"], "day": f"{target.campaign.end:%Y-%m-%d}"}
+        elif target.leadership_only:
+            item.reason = _(
+                "%(organiser)s has no members marked as leadership members: tick “%(label)s” on the members page."
+            ) % {"organiser": organiser, "label": Member._meta.get_field("is_leadership").verbose_name}
+        else:
+            item.reason = _("%(organiser)s has no members yet: add them on the members page.") % {
+                "organiser": organiser
+            }
+
+
+def candidate_count(target: CampaignTarget) -> int:
+    """How many branches or members the target is counted for across the organiser's subtree (the preview)."""
+    organiser = target.campaign.branch
+    if target.subject == Subject.BRANCH:
+        return Branch.objects.filter(_branch_candidates(target, organiser)).count()
+    return Member.objects.filter(_member_candidates(target, organiser)).count()
+
+
+def describe(target: CampaignTarget, count: int) -> list[str]:
+    """How a target is counted, in words: the sentence first, then what narrows it.
+    "将统计：区残联下每个社区，活动期间内走访的户数 ≥ 1（共 5 个社区）"."""
+    campaign = target.campaign
+    if target.subject == Subject.BRANCH:
+        kind = target.get_branch_kind_display() if target.branch_kind else _("branch")
+        who = _("each %(kind)s") % {"kind": kind}
+        total = _("%(count)s %(kind)s in all") % {"count": count, "kind": kind}
+    else:
+        who = _("each leadership member") if target.leadership_only else _("each member on the roll")
+        total = _("%(count)s people in all") % {"count": count}
+    what = {
+        Metric.ACTIVITIES: _("the activities held"),
+        Metric.VISITS: _("the visits made"),
+        Metric.HOUSEHOLDS: _("the households visited"),
+        Metric.VOLUNTEER_HOURS: _("the volunteer hours"),
+    }[Metric(target.metric)]
+    lines = [
+        _("Will count: %(who)s under %(organiser)s, %(what)s from %(start)s to %(end)s ≥ %(quantity)s (%(total)s).")
+        % {
+            "who": who,
+            "organiser": campaign.branch.name,
+            "what": what,
+            "start": f"{campaign.start:%Y-%m-%d}",
+            "end": f"{campaign.end:%Y-%m-%d}",
+            "quantity": target.quantity,
+            "total": total,
+        }
+    ]
+    if target.subject == Subject.BRANCH:
+        if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
+            lines.append(
+                _(
+                    "A visit counts for the %(kind)s that made it (or a branch below it), and also for the %(kind)s "
+                    "whose household it was when a branch above it made it (a street visiting a household of one "
+                    "of its communities)."
+                )
+                % {"kind": kind}
+            )
+        else:
+            lines.append(_("Each %(kind)s counts with everything below it.") % {"kind": kind})
+    else:
+        lines.append(_("Only members on the roll on the campaign's last day (%(day)s) count.")
+                     % {"day": f"{campaign.end:%Y-%m-%d}"})  # fmt: skip
+        if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
+            lines.append(_("A visit counts for each member recorded among its visitors."))
+    if target.activity_type_id:
+        lines.append(_("Only activities of the type “%(type)s” (and its sub-types) count.")
+                     % {"type": target.activity_type})  # fmt: skip
+    if target.hardship_only and target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
+        lines.append(_("Only households in hardship (低保, 特困 …) count."))
+    return lines
+
+
 def _branch_candidates(target: CampaignTarget, node: Branch) -> Q:
-    condition = Q(active=True) & in_subtree(_evaluation_root(node, target.campaign.branch))
-    return condition & Q(kind=target.branch_kind) if target.branch_kind else condition
+    return target_branches_q(target, _evaluation_root(node, target.campaign.branch))
 
 
-def _member_candidates(target: CampaignTarget, node: Branch) -> Q:
-    condition = active_at(target.campaign.end) & in_subtree(
-        _evaluation_root(node, target.campaign.branch), via="branch"
-    )
+def _member_candidates(target: CampaignTarget, node: Branch, *, on_roll: bool = True) -> Q:
+    condition = in_subtree(_evaluation_root(node, target.campaign.branch), via="branch")
+    if on_roll:
+        condition &= active_at(target.campaign.end)
     return condition & Q(is_leadership=True) if target.leadership_only else condition
 
 

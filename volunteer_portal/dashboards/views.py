@@ -67,7 +67,8 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form, period = _period(request)
     result = rollup(node, period.start, period.end, branches=subtree)
     sort = request.GET.get("sort", "")
-    progress = [p for p in campaign_progress(node, period.start, period.end) if p.total]
+    # A target with nobody to count shows why (at its organiser or above), never just disappears.
+    progress = [p for p in campaign_progress(node, period.start, period.end) if p.total or p.reason]
     figures = result.figures
     return render(
         request,
