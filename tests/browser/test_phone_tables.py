@@ -103,7 +103,10 @@ def crowded(tree):
             visit = VisitFactory(beneficiary=household, branch=grid, activity=activity, date=activity.date)
             visit.visitors.add(*members[:3])
             AssistanceItem.objects.create(
-                visit=visit, kind=AssistanceItem.Kind.GOODS, description="米面油等生活物资一批", value=Decimal("380.00")
+                visit=visit,
+                kind=AssistanceItem.Kind.GOODS,
+                description="米面油等生活物资一批及轮椅、助行器、坐便椅等康复辅助器具",
+                value=Decimal("380.00"),
             )
             AssistanceItem.objects.create(
                 visit=visit, kind=AssistanceItem.Kind.CASH, description="慰问金", value=Decimal("1000.00")
@@ -121,14 +124,16 @@ def crowded(tree):
     visit = households[0].visits.order_by("date").first()
     return {
         # Pages with tables: the lists, then the visits (of a household, of an activity), then the rest.
-        "tables": [
-            "/members/", "/activities/", "/beneficiaries/pairings/", "/beneficiaries/", "/reports/",
-            households[0].get_absolute_url(), activities[0].get_absolute_url(), f"/beneficiaries/visits/{visit.pk}/",
-            f"/members/{members[0].pk}/", f"/activities/{activities[0].pk}/edit/",
-            f"/dashboard/{tree.branch_a.pk}/non-participants/?period=chosen_year&year=2026",
-        ],
+        "tables": {
+            "members": "/members/", "activities": "/activities/", "pairings": "/beneficiaries/pairings/",
+            "roster": "/beneficiaries/", "reports": "/reports/",
+            "household-visits": households[0].get_absolute_url(), "activity": activities[0].get_absolute_url(),
+            "visit": f"/beneficiaries/visits/{visit.pk}/", "member-record": f"/members/{members[0].pk}/",
+            "activity-form": f"/activities/{activities[0].pk}/edit/",
+            "non-participants": f"/dashboard/{tree.branch_a.pk}/non-participants/?period=chosen_year&year=2026",
+        },
         # and a page that lists its facts without a table
-        "others": [pairings[0].get_absolute_url()],
+        "others": {"pairing": pairings[0].get_absolute_url()},
     }  # fmt: skip
 
 
@@ -151,11 +156,10 @@ def secretary_on_a_phone(chromium_browser, live_server, crowded):
 def test_tables_become_readable_cards_on_a_390_px_phone(live_server, secretary_on_a_phone, crowded, screenshot):
     page = secretary_on_a_phone
     found = {}
-    for url in crowded["tables"] + crowded["others"]:
+    for name, url in {**crowded["tables"], **crowded["others"]}.items():
         page.goto(live_server.url + url)
-        assert page.locator("main table").count() or url in crowded["others"], f"{url}: no table to check"
-        name = url.strip("/").replace("/", "-").split("?")[0] or "home"
-        screenshot(page, f"phone-{name}")  # test-artifacts/, to judge by eye
+        assert page.locator("main table").count() or name in crowded["others"], f"{url}: no table to check"
+        screenshot(page, f"phone-{name}")  # in test-artifacts/, to judge by eye
         found[url] = page.evaluate(CHECK, WIDTH)
     assert {url: problems for url, problems in found.items() if problems} == {}
 
