@@ -131,6 +131,7 @@ def crowded(tree):
             "visit": f"/beneficiaries/visits/{visit.pk}/", "member-record": f"/members/{members[0].pk}/",
             "activity-form": f"/activities/{activities[0].pk}/edit/",
             "non-participants": f"/dashboard/{tree.branch_a.pk}/non-participants/?period=chosen_year&year=2026",
+            "evaluation": f"/reports/evaluation/{tree.branch_a.pk}/?year=2026",
         },
         # and a page that lists its facts without a table
         "others": {"pairing": pairings[0].get_absolute_url()},
