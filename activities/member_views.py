@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,6 +31,10 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     show_inactive = request.GET.get("inactive") == "1"
     queryset = member_list(user=request.user).filter(active=not show_inactive)
+    undated_count = queryset.filter(joined_on__isnull=True).count()
+    show_undated = request.GET.get("undated") == "1"
+    if show_undated:
+        queryset = queryset.filter(joined_on__isnull=True)
     search = search_term(request.GET.get("q"))
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(phone__endswith=search))
@@ -42,6 +47,8 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
             "year": year,
             "search": search,
             "show_inactive": show_inactive,
+            "show_undated": show_undated,
+            "undated_count": undated_count,
             "can_write": has_write_scope(request.user),
         },
     )
@@ -85,7 +92,12 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_in_scope(Member.objects.all(), request.user, pk, for_write=True)
     active = request.POST.get("active") == "1"
-    services.member_set_active(actor=request.user, member=member, active=active)
+    try:
+        services.member_set_active(actor=request.user, member=member, active=active)
+    except ValidationError as error:
+        # The record itself needs fixing first (a join date after today, say): say what, change nothing.
+        messages.error(request, " ".join(error.messages))
+        return redirect("members:member-edit", pk=member.pk)
     if active:
         messages.success(request, _("%(name)s is active again.") % {"name": member.name})
     else:

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from volunteer_portal.branches.models import Branch, Member
+from volunteer_portal.branches.models import Branch, Member, on_roll_q
+from volunteer_portal.branches.services import member_create
 from volunteer_portal.models import ensure_not_archived, save_checked, stamp_history_user
 from volunteer_portal.photos import to_jpeg, validate_photo
 from volunteer_portal.services import record_archive
@@ -19,7 +20,42 @@ from .models import Activity, ActivityPhoto, ActivityType, Campaign, CampaignTar
 from .selectors import target_branches_q
 
 
+def _add_new_members(activity: Activity, new_members: list[dict], hours: Decimal, actor) -> dict[Member, Decimal]:
+    """People who took part but were not members yet: added to the activity's branch, on the roll from their
+    join date (the activity's date unless given)."""
+    added = {}
+    for fields in new_members:
+        member = member_create(
+            actor=actor,
+            branch=activity.branch,
+            name=fields["name"],
+            gender=fields["gender"],
+            joined_on=fields.get("joined_on") or activity.date,
+            left_on=fields.get("left_on"),
+        )
+        added[member] = hours
+    return added
+
+
 def _set_participants(activity: Activity, participants: dict[Member, Decimal], actor) -> None:
+    """Replace the activity's participants. Only people on the roll on the activity's date may take part
+    (DESIGN.md, "the roll"): the rest are refused by name, with what to do."""
+    off_roll = (
+        Member.objects.filter(pk__in=[member.pk for member in participants])
+        .exclude(on_roll_q(activity.date))
+        .order_by("name")
+    )
+    names = [member.name for member in off_roll]
+    if names:
+        raise ValidationError(
+            {
+                "participants": _(
+                    "%(names)s were not on the roll on %(date)s: check their join and leave dates on the member "
+                    "page, or untick them."
+                )
+                % {"names": "、".join(names), "date": activity.date.isoformat()}
+            }
+        )
     current = {p.member_id: p for p in activity.participations.all()}
     for participation in current.values():
         if participation.member not in participants:
@@ -53,6 +89,8 @@ def activity_create(
     outcome: str = "",
     campaign: Campaign | None = None,
     participants: dict[Member, Decimal] | None = None,
+    new_members: list[dict] | None = None,
+    default_hours: Decimal = Decimal("2.0"),
     photos: list[UploadedFile] | None = None,
 ) -> Activity:
     activity = Activity(
@@ -66,7 +104,8 @@ def activity_create(
         campaign=campaign,
     )
     save_checked(activity, actor)
-    _set_participants(activity, participants or {}, actor)
+    participants = {**(participants or {}), **_add_new_members(activity, new_members or [], default_hours, actor)}
+    _set_participants(activity, participants, actor)
     _add_photos(activity, photos or [], actor)
     return activity
 
@@ -77,6 +116,8 @@ def activity_update(
     actor,
     activity: Activity,
     participants: dict[Member, Decimal],
+    new_members: list[dict] | None = None,
+    default_hours: Decimal = Decimal("2.0"),
     photos: list[UploadedFile] | None = None,
     **fields,
 ) -> Activity:
@@ -85,6 +126,7 @@ def activity_update(
     for name, value in fields.items():
         setattr(activity, name, value)
     save_checked(activity, actor)
+    participants = {**participants, **_add_new_members(activity, new_members or [], default_hours, actor)}
     _set_participants(activity, participants, actor)
     _add_photos(activity, photos or [], actor)
     return activity

@@ -11,6 +11,7 @@ from volunteer_portal.web import (
     ARCHIVED,
     act_on_live_record,
     history_rows,
+    keep_without_errors,
     paginate,
     save_on_post,
     secretary_required,
@@ -19,7 +20,7 @@ from volunteer_portal.web import (
 
 from . import services
 from .filters import ActivityFilter
-from .forms import ActivityForm
+from .forms import REFRESH_ROLL, ActivityForm, NewParticipantFormSet, new_participants
 from .selectors import activity_get_for_user, activity_list, photo_get_for_user
 
 SORTS = {
@@ -82,27 +83,51 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _activity_fields(form: ActivityForm) -> dict:
+def _activity_fields(form: ActivityForm, newcomers) -> dict:
     data = form.cleaned_data
     return {
         **{name: data[name] for name in ActivityForm.Meta.fields},
         "participants": form.participant_hours(),
+        "new_members": new_participants(newcomers),
+        "default_hours": data["default_hours"],
         "photos": data["photos"],
     }
+
+
+def _with_no_newcomers_by_default(request: HttpRequest):
+    """The posted data, reading "no new participants" when the form posted none (a script, an older page)."""
+    if request.method != "POST":
+        return None
+    data = request.POST.copy()
+    data.setdefault("new-TOTAL_FORMS", "0")
+    data.setdefault("new-INITIAL_FORMS", "0")
+    return data
+
+
+def _activity_form_page(request: HttpRequest, call, *, activity=None, success: str, done) -> HttpResponse:
+    """The activity form and its rows for people not yet on the list. "Show who was on the roll" posts the form
+    back to offer the roll of the date typed in, keeping everything typed and judging nothing yet."""
+    form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
+    newcomers = NewParticipantFormSet(_with_no_newcomers_by_default(request), prefix="new")
+    if request.method == "POST" and REFRESH_ROLL in request.POST:
+        keep_without_errors(form, newcomers)
+        saved = None
+    else:
+        saved = save_on_post(request, form, newcomers, call=lambda: call(form, newcomers), success=success, done=done)
+    return saved or render(
+        request, "activities/activity_form.html", {"form": form, "newcomers": newcomers, "activity": activity}
+    )
 
 
 @secretary_required
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
-    form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
-    saved = save_on_post(
+    return _activity_form_page(
         request,
-        form,
-        call=lambda: services.activity_create(actor=request.user, **_activity_fields(form)),
+        lambda form, newcomers: services.activity_create(actor=request.user, **_activity_fields(form, newcomers)),
         success=_("The activity was saved. Record the households it reached, if any."),
         done=lambda activity: activity,
     )
-    return saved or render(request, "activities/activity_form.html", {"form": form})
 
 
 @secretary_required
@@ -112,15 +137,15 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if activity.is_archived:
         messages.error(request, ARCHIVED)
         return redirect(activity)
-    form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
-    saved = save_on_post(
+    return _activity_form_page(
         request,
-        form,
-        call=lambda: services.activity_update(actor=request.user, activity=form.instance, **_activity_fields(form)),
+        lambda form, newcomers: services.activity_update(
+            actor=request.user, activity=form.instance, **_activity_fields(form, newcomers)
+        ),
+        activity=activity,
         success=_("The changes were saved."),
         done=activity,
     )
-    return saved or render(request, "activities/activity_form.html", {"form": form, "activity": activity})
 
 
 @secretary_required

@@ -53,6 +53,8 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"成员{n}")
     gender = Member.Gender.FEMALE
     branch = factory.SubFactory(BranchFactory)
+    # On the roll for every period a test uses, unless a test sets the dates it is about (DESIGN.md, "the roll").
+    joined_on = dt.date(2000, 1, 1)
 
 
 class RoleGrantFactory(factory.django.DjangoModelFactory):

@@ -32,7 +32,10 @@ def test_the_list_shows_each_members_activities_and_hours_this_year(as_user, tre
 
 def test_add_edit_and_mark_inactive_without_losing_history(as_user, tree):
     client = as_user(tree.secretary_a)
-    data = {"name": "陈静", "gender": "F", "branch": tree.branch_a.pk, "is_leadership": "on", "phone": "139"}
+    data = {
+        "name": "陈静", "gender": "F", "branch": tree.branch_a.pk, "is_leadership": "on", "phone": "139",
+        "joined_on": "2019-05-01",
+    }  # fmt: skip
     assert client.post(reverse("members:member-create"), data).status_code == 302
     member = Member.objects.get(name="陈静")
     assert member.is_leadership and not member.is_party_member
@@ -75,4 +78,69 @@ def test_member_list_query_count_does_not_grow(as_user, tree, assert_flat_querie
             member = MemberFactory(branch=tree.branch_a)
             ParticipationFactory(activity=ActivityFactory(branch=tree.branch_a), member=member)
 
-    assert_flat_queries(lambda: client.get(LIST), grow, queries=6)
+    assert_flat_queries(lambda: client.get(LIST), grow, queries=7)
+
+
+# --- the roll: join and leave dates (DESIGN.md, "the roll") ---------------------------------------------------
+
+
+def test_the_member_pages_set_join_and_leave_dates(as_user, tree):
+    client = as_user(tree.secretary_a)
+    data = {"name": "马兰", "gender": "F", "branch": tree.branch_a.pk, "joined_on": "2011-09-01"}
+    assert client.post(reverse("members:member-create"), data).status_code == 302
+    member = Member.objects.get(name="马兰")
+    assert member.joined_on == dt.date(2011, 9, 1) and member.active
+    client.post(reverse("members:member-edit", args=[member.pk]), {**data, "left_on": "2015-06-30"})
+    member.refresh_from_db()
+    # A leave date takes the person off the roll from that day, and out of the list of active members.
+    assert member.left_on == dt.date(2015, 6, 30) and not member.active
+    assert "2015-06-30" in client.get(LIST, {"inactive": "1"}).content.decode()
+    client.post(reverse("members:member-edit", args=[member.pk]), {**data, "left_on": ""})
+    member.refresh_from_db()
+    assert member.left_on is None and member.active
+
+
+@pytest.mark.parametrize(
+    ("dates", "field", "message"),
+    [
+        ({"joined_on": ""}, "joined_on", "请填写此人加入的日期"),
+        ({"joined_on": "2099-01-01"}, "joined_on", "加入日期不能晚于今天"),
+        ({"joined_on": "2015-01-01", "left_on": "2014-12-31"}, "left_on", "离开日期不能早于加入日期"),
+        ({"joined_on": "2015-01-01", "left_on": "2099-01-01"}, "left_on", "离开日期不能晚于今天"),
+    ],
+)
+def test_bad_dates_are_refused_in_chinese_and_nothing_is_saved(as_user, tree, dates, field, message):
+    data = {"name": "错日期", "gender": "M", "branch": tree.branch_a.pk, **dates}
+    page = as_user(tree.secretary_a).post(reverse("members:member-create"), data)
+    assert page.status_code == 200
+    assert message in str(page.context["form"].errors[field])
+    assert not Member.objects.filter(name="错日期").exists()
+
+
+def test_members_without_a_join_date_are_pointed_out(as_user, tree):
+    MemberFactory(branch=tree.branch_a, name="未填", joined_on=None)
+    MemberFactory(branch=tree.branch_a, name="已填")
+    client = as_user(tree.secretary_a)
+    page = client.get(LIST)
+    assert page.context["undated_count"] == 1 and "1 名成员未填写加入日期" in page.content.decode()
+    assert [m.name for m in client.get(LIST, {"undated": "1"}).context["page"]] == ["未填"]
+
+
+def test_the_roll_on_a_day(tree):
+    from volunteer_portal.branches.models import on_roll_q
+
+    day = dt.date(2012, 3, 5)
+    MemberFactory(branch=tree.branch_a, name="在册", joined_on=dt.date(2010, 1, 1))
+    MemberFactory(branch=tree.branch_a, name="当天加入", joined_on=day)
+    MemberFactory(branch=tree.branch_a, name="后来加入", joined_on=dt.date(2019, 1, 1))
+    MemberFactory(branch=tree.branch_a, name="早已离开", joined_on=dt.date(2005, 1, 1), left_on=dt.date(2011, 1, 1),
+                  active=False)  # fmt: skip
+    MemberFactory(branch=tree.branch_a, name="之后离开", joined_on=dt.date(2005, 1, 1), left_on=dt.date(2020, 1, 1),
+                  active=False)  # fmt: skip
+    MemberFactory(branch=tree.branch_a, name="当天离开", joined_on=dt.date(2005, 1, 1), left_on=day, active=False)
+    # Recorded today with no join date: on today's roll, on no past one.
+    MemberFactory(branch=tree.branch_a, name="未填日期", joined_on=None)
+    on_day = set(Member.objects.filter(on_roll_q(day)).values_list("name", flat=True))
+    assert on_day == {"在册", "当天加入", "之后离开"}
+    today = set(Member.objects.filter(on_roll_q(timezone.localdate())).values_list("name", flat=True))
+    assert today == {"在册", "当天加入", "后来加入", "未填日期"}

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Participation
+from volunteer_portal.branches.models import Member
 
 from ..conftest import image_bytes
 from ..factories import ActivityFactory, CampaignFactory, MemberFactory, ParticipationFactory
@@ -240,7 +241,7 @@ def test_the_detail_query_count_does_not_grow_with_participants(as_user, tree, v
         for _ in range(19):
             ParticipationFactory(activity=activity, member=MemberFactory(branch=tree.branch_a))
 
-    assert_flat_queries(lambda: client.get(activity.get_absolute_url()), grow, queries=10)
+    assert_flat_queries(lambda: client.get(activity.get_absolute_url()), grow, queries=11)
 
 
 def test_a_photo_cut_off_in_transit_is_refused_not_a_server_error(as_user, tree, visit_type, people, photo_factory):
@@ -256,3 +257,101 @@ def test_the_activity_types_the_source_documents_name_are_seeded():
     names = set(ActivityType.objects.filter(parent=None, active=True).values_list("name", flat=True))
     # 联谊 (event 1 of the seed) and 检查督促 (event 9) came with migration 0005; the rest with 0002.
     assert {"联谊", "检查督促", "走访慰问", "爱心捐赠", "康复指导", "矛盾排查", "心得交流会"} <= names
+
+
+# --- who may take part: the roll on the activity's date (DESIGN.md, "the roll") ---------------------------------
+
+
+@pytest.fixture
+def roll_2012(tree):
+    """Two people on the 2012 roll, one who joined in 2020 and one who left in 2015."""
+    return {
+        "veteran": MemberFactory(branch=tree.branch_a, name="老党员", joined_on=dt.date(2008, 1, 1)),
+        "newcomer": MemberFactory(branch=tree.branch_a, name="新成员", joined_on=dt.date(2020, 6, 1)),
+        "departed": MemberFactory(
+            branch=tree.branch_a,
+            name="已调走",
+            joined_on=dt.date(2009, 1, 1),
+            left_on=dt.date(2015, 1, 1),
+            active=False,
+        ),
+    }
+
+
+def roll_form(tree, visit_type, members, **overrides):
+    data = form_data(tree, visit_type, [members[0], members[0]], participants=[m.pk for m in members], **overrides)
+    data.pop(f"hours_{members[0].pk}")
+    return data
+
+
+def offered(page) -> set[str]:
+    return {member.name for member, _box, _hours in page.context["form"].participant_rows()}
+
+
+def test_the_form_offers_the_roll_of_the_activitys_date(as_user, tree, visit_type, roll_2012):
+    client = as_user(tree.secretary_a)
+    assert offered(client.get(CREATE)) == {"老党员", "新成员"}
+    # "Show who was on the roll" posts the form back for the date typed in: nothing saved, nothing judged.
+    data = {**roll_form(tree, visit_type, [roll_2012["veteran"]], date="2012-03-05", title=""), "refresh_roll": "1"}
+    page = client.post(CREATE, data)
+    assert page.status_code == 200 and not page.context["form"].errors
+    assert offered(page) == {"老党员", "已调走"}
+    assert page.context["form"]["title"].value() == "" and Activity.objects.count() == 0
+    activity = ActivityFactory(branch=tree.branch_a, type=visit_type, date=dt.date(2012, 3, 5))
+    assert offered(client.get(reverse("activities:activity-edit", args=[activity.pk]))) == {"老党员", "已调走"}
+
+
+def test_someone_not_on_the_roll_that_day_is_refused_by_name(as_user, tree, visit_type, roll_2012):
+    data = roll_form(tree, visit_type, [roll_2012["veteran"], roll_2012["newcomer"]], date="2012-03-05")
+    page = as_user(tree.secretary_a).post(CREATE, data)
+    assert page.status_code == 200
+    assert "新成员在2012-03-05不在册" in str(page.context["form"].errors["participants"])
+    assert Activity.objects.count() == 0
+
+
+def test_someone_not_listed_is_added_with_their_dates(as_user, tree, visit_type, roll_2012):
+    data = {
+        **roll_form(tree, visit_type, [roll_2012["veteran"]], date="2012-03-05", default_hours="3"),
+        "new-TOTAL_FORMS": "2", "new-INITIAL_FORMS": "0",
+        "new-0-name": "杨志", "new-0-gender": "M", "new-0-joined_on": "", "new-0-left_on": "",
+        "new-1-name": "李娟", "new-1-gender": "F", "new-1-joined_on": "2011-07-01", "new-1-left_on": "2013-12-31",
+    }  # fmt: skip
+    page = as_user(tree.secretary_a).post(CREATE, data)
+    assert page.status_code == 302
+    activity = Activity.objects.get()
+    hours = dict(activity.participations.values_list("member__name", "hours"))
+    assert hours == {"老党员": Decimal("3"), "杨志": Decimal("3"), "李娟": Decimal("3")}
+    yang, li = Member.objects.get(name="杨志"), Member.objects.get(name="李娟")
+    assert (yang.branch, yang.joined_on, yang.left_on) == (tree.branch_a, dt.date(2012, 3, 5), None)
+    assert (li.joined_on, li.left_on, li.active) == (dt.date(2011, 7, 1), dt.date(2013, 12, 31), False)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"new-0-name": "杨志", "new-0-gender": ""}, "请选择此人的性别"),
+        ({"new-0-name": "", "new-0-gender": "M"}, "请填写此人的姓名"),
+        ({"new-0-name": "杨志", "new-0-gender": "M", "new-0-joined_on": "2013-01-01"}, "不在册"),
+    ],
+)
+def test_a_bad_new_participant_row_loses_nothing(as_user, tree, visit_type, roll_2012, row, message):
+    data = {
+        **roll_form(tree, visit_type, [roll_2012["veteran"]], date="2012-03-05"),
+        "new-TOTAL_FORMS": "1", "new-INITIAL_FORMS": "0", **row,
+    }  # fmt: skip
+    page = as_user(tree.secretary_a).post(CREATE, data)
+    assert page.status_code == 200 and message in page.content.decode()
+    assert Activity.objects.count() == 0 and not Member.objects.filter(name="杨志").exists()
+
+
+def test_the_service_refuses_participants_off_the_roll(tree, visit_type, roll_2012):
+    from django.core.exceptions import ValidationError
+
+    from activities import services
+
+    with pytest.raises(ValidationError, match="已调走"):
+        services.activity_create(
+            actor=tree.secretary_a, branch=tree.branch_a, type=visit_type, date=dt.date(2016, 3, 5), title="迟到",
+            participants={roll_2012["departed"]: Decimal("2")},
+        )  # fmt: skip
+    assert Activity.objects.count() == 0

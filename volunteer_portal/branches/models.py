@@ -1,8 +1,12 @@
 """The branch tree, the people who take part, and who may act where."""
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -98,9 +102,29 @@ class Branch(TimeStampedModel):
         return is_under(self, other)
 
 
+def on_roll_q(day: dt.date, *, via: str = "") -> Q:
+    """Members on the roll at the end of a day (DESIGN.md, "the roll"): joined by then and not yet left. Every
+    period, past or present, and the activity form's list of who may take part ask this one rule.
+
+    A member whose join date is not known counts from the day they were recorded, never before: the member
+    pages ask for the date, so a person entered today is not counted in 2012. Someone marked inactive without
+    a leave date is off the roll for every day (the pages ask for that date too). `via` is the lookup from the
+    filtered model to Member ("" for Member itself)."""
+    prefix = f"{via}__" if via else ""
+    next_midnight = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    joined = Q(**{f"{prefix}joined_on__lte": day}) | Q(
+        **{f"{prefix}joined_on__isnull": True, f"{prefix}created_at__lt": next_midnight}
+    )
+    still_there = Q(**{f"{prefix}left_on__isnull": True, f"{prefix}active": True}) | Q(**{f"{prefix}left_on__gt": day})
+    return joined & still_there
+
+
 class MemberQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def on_roll(self, day: dt.date):
+        return self.filter(on_roll_q(day))
 
 
 class Member(TimeStampedModel):
@@ -146,6 +170,19 @@ class Member(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        today = timezone.localdate()
+        errors = {}
+        if self.joined_on and self.joined_on > today:
+            errors["joined_on"] = _("The join date cannot be in the future.")
+        if self.left_on and self.left_on > today:
+            errors["left_on"] = _("The leave date cannot be in the future: set it on the day the person leaves.")
+        elif self.left_on and self.joined_on and self.left_on < self.joined_on:
+            errors["left_on"] = _("The leave date cannot be before the join date.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class RoleGrant(TimeStampedModel):

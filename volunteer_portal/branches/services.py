@@ -1,5 +1,7 @@
 """Writes to the branch tree. The materialized path is kept in step with the parent link here, and only here."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -7,7 +9,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from volunteer_portal.models import save_checked, stamp_history_user
+from volunteer_portal.models import save_checked
 
 from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree, is_under
 
@@ -74,29 +76,36 @@ def role_grant(*, user, branch: Branch, role: str) -> RoleGrant:
     return grant
 
 
-MEMBER_FIELDS = ["name", "gender", "branch", "is_party_member", "is_leadership", "phone"]
+MEMBER_FIELDS = [
+    "name", "gender", "branch", "is_party_member", "is_leadership", "phone", "joined_on", "left_on",
+]  # fmt: skip
 
 
 @transaction.atomic
 def member_create(*, actor, **fields) -> Member:
     member = Member(**fields)
+    member.active = member.left_on is None
     save_checked(member, actor)
     return member
 
 
 @transaction.atomic
 def member_update(*, actor, member: Member, **fields) -> Member:
+    """Change a member's details. A leave date takes them off the roll from that day (and marks them
+    inactive); clearing it puts them back."""
     for name, value in fields.items():
         setattr(member, name, value)
+    if "left_on" in fields:
+        member.active = member.left_on is None
     save_checked(member, actor)
     return member
 
 
 @transaction.atomic
-def member_set_active(*, actor, member: Member, active: bool) -> Member:
-    """Mark someone inactive (moved, retired) or back: their history stays either way."""
+def member_set_active(*, actor, member: Member, active: bool, left_on: dt.date | None = None) -> Member:
+    """Mark someone as left (moved, retired) on a day (today unless given), or back: their history stays
+    either way, and past periods still count them while they were on the roll."""
     member.active = active
-    member.left_on = None if active else timezone.localdate()
-    stamp_history_user(member, actor)
-    member.save(update_fields=["active", "left_on", "updated_at"])
+    member.left_on = None if active else (left_on or timezone.localdate())
+    save_checked(member, actor)
     return member
