@@ -143,3 +143,16 @@ def test_the_campaign_pages(as_user, tree, assert_flat_queries):
     client = as_user(tree.district_leader)
     assert_flat_queries(lambda: client.get(campaign.get_absolute_url()), lambda: grow(12, start=2), queries=9,
                         also=[(lambda: client.get(reverse("campaigns:campaign-list")), 6)])  # fmt: skip
+
+
+def test_the_evaluation_page_a_page_at_a_time(as_user, tree, assert_flat_queries):
+    """A thousand branches made 586 KB of HTML on one page: it now shows 20 at a time, the ineligible first, and
+    reads the same number of queries whatever the size of the subtree or the page shown."""
+    communities(tree, 25)
+    client = as_user(tree.root_leader)
+    url = reverse("reports:evaluation-node", args=[tree.district.pk])
+    page = client.get(url, {"year": YEAR})
+    assert len(page.context["page"].object_list) == 20
+    later = {"year": YEAR, "page": 2, "show": "ineligible"}
+    assert_flat_queries(lambda: client.get(url, {"year": YEAR}), lambda: communities(tree, 15, start=25), queries=15,
+                        also=[(lambda: client.get(url, later), 15)])  # fmt: skip

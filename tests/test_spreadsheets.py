@@ -31,8 +31,8 @@ def typed(tree):
     Branch.objects.filter(pk=tree.branch_a.pk).update(name=FORMULA)
     Branch.objects.filter(pk=tree.branch_b.pk).update(name=PHONE)
     Branch.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
-    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
-    ReportRequirement.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY,
+                                     starts_on=dt.date(2025, 7, 1))  # fmt: skip
     beneficiary = BeneficiaryFactory(branch=tree.branch_a, name=FORMULA, address=PHONE)
     VisitFactory(beneficiary=beneficiary, branch=tree.branch_a, date=dt.date(2026, 7, 5),
                  activity=ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 7, 5)))  # fmt: skip

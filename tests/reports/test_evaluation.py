@@ -40,9 +40,9 @@ def judged(tree):
     ok — active 6 months, everyone took part, 4 quarterly reports approved, no overdue pairing;
     months — active in 5 months only; rate — one of two members never took part;
     reports — the fourth quarter's report is not approved; overdue — one of its two pairings is overdue."""
-    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
-    # Set up before the year: every quarter of it is owed (a requirement asks from the period before it).
-    ReportRequirement.objects.update(created_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+    # Owed from before the year: every quarter of it is owed.
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY,
+                                     starts_on=dt.date(2024, 1, 1))  # fmt: skip
     branch_a_b = {tree.branch_a.pk, tree.branch_b.pk}
     from volunteer_portal.branches.models import Branch
 
@@ -93,7 +93,7 @@ def test_the_thresholds_come_from_the_criteria_the_administrator_sets(tree, judg
     assert all(results[name].eligible for name in judged)
     check = next(c for c in results["reports"].checks if c.key == "reports")
     assert check.passed and check.threshold == "不考核" and check.value == "3 / 4"  # shown, not counted
-    assert [c.key for c in results["ok"].checks] == ["months", "rate", "reports", "overdue"]
+    assert [c.key for c in results["ok"].checks] == ["months", "rate", "reports", "overdue", "march"]
 
 
 def test_the_evaluation_page_and_excel_export(as_user, tree, judged, assert_flat_queries):
@@ -113,11 +113,18 @@ def test_the_evaluation_page_and_excel_export(as_user, tree, judged, assert_flat
     )
 
 
-def test_a_requirement_set_up_during_the_year_asks_from_the_period_before(tree, judged):
-    ReportRequirement.objects.update(created_at=dt.datetime(2025, 8, 15, tzinfo=dt.UTC))  # in the third quarter
+def test_a_requirement_starting_during_the_year_still_counts_the_reports_written_before(tree, judged):
+    ReportRequirement.objects.update(starts_on=dt.date(2025, 8, 15))  # in the third quarter
     results = {r.branch.name: r for r in evaluate(tree.district, YEAR, today=TODAY)}
     check = next(c for c in results["reports"].checks if c.key == "reports")
-    assert check.value == "2 / 3"  # Q2, Q3 and Q4 owed; Q4 not approved
+    # Q3 and Q4 owed by the requirement; the approved Q1 and Q2 reports stand, so they count as owed and met.
+    assert check.value == "3 / 4"
+    BranchReport.objects.filter(branch=judged["reports"], period_start__lt=dt.date(2025, 7, 1)).update(
+        status=BranchReport.Status.DRAFT
+    )
+    results = {r.branch.name: r for r in evaluate(tree.district, YEAR, today=TODAY)}
+    check = next(c for c in results["reports"].checks if c.key == "reports")
+    assert check.value == "1 / 2"  # drafts before the start are not owed; Q3 approved, Q4 only submitted
 
 
 def test_outsiders_cannot_open_an_evaluation_or_summary(as_user, tree, client):

@@ -39,8 +39,9 @@ def requirement(tree):
     """Communities report quarterly, since before this year: every quarter of 2026 is owed, whatever today is."""
     from volunteer_portal.branches.models import Branch
 
-    requirement = ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
-    ReportRequirement.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    requirement = ReportRequirement.objects.create(
+        branch_kind="community", frequency=Frequency.QUARTERLY, starts_on=dt.date(2025, 7, 1)
+    )
     Branch.objects.update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
     return requirement
 
@@ -439,13 +440,13 @@ def test_a_report_page_and_its_word_file_keep_their_query_count(as_user, tree, w
 
 
 def test_the_summary_owes_the_same_reports_as_the_evaluation_and_the_due_list(as_user, tree):
-    """A requirement set up in June 2026 owes reports from 2026 Q1 on (the period before it), not for 2025:
-    the summary said 2025 Q4's reports were missing while the evaluation said none was needed."""
+    """A requirement owing reports from 2026 Q1 on owes none for 2025: the summary said 2025 Q4's reports were
+    missing while the evaluation said none was needed."""
     from volunteer_portal.branches.models import Branch
     from volunteer_portal.reports.evaluation import evaluate
 
-    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
-    ReportRequirement.objects.update(created_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY,
+                                     starts_on=dt.date(2026, 1, 1))  # fmt: skip
     Branch.objects.update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     before = selectors.organisation_summary(tree.district, Frequency.QUARTERLY, dt.date(2025, 10, 1))
     assert before.rows == [] and sum(before.counts.values()) == 0

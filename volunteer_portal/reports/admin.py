@@ -11,7 +11,7 @@ from .models import BranchReport, EvaluationCriteria, ReportEvent, ReportRequire
 class ReportRequirementAdmin(SimpleHistoryAdmin):
     """Which kinds of branch report how often: changed freely (the history keeps every version)."""
 
-    list_display = ["branch_kind", "frequency", "due_days", "active"]
+    list_display = ["branch_kind", "frequency", "starts_on", "due_days", "active"]
     list_filter = ["frequency", "branch_kind", "active"]
 
 
@@ -63,7 +63,8 @@ class ReportEventAdmin(ReadOnlyAdmin):
 class EvaluationCriteriaAdmin(SimpleHistoryAdmin):
     """One set of thresholds: it can be changed, not added to or deleted."""
 
-    list_display = ["__str__", "min_months_active", "min_participation_rate", "require_reports", "max_overdue_share"]
+    list_display = ["__str__", "min_months_active", "min_participation_rate", "require_reports", "max_overdue_share",
+                    "max_march_share_percent"]  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return not EvaluationCriteria.objects.exists()

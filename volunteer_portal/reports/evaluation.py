@@ -3,9 +3,10 @@ branch may be rated excellent — with the reasons when not.
 
 "凡是学雷锋活动开展不好的，单位处室不能评先，个人不得评优." Each branch is judged on its whole subtree for the
 year, with the figures of `figures.py`: months active, participation rate, its own required reports (all
-submitted and approved), and the share of its open pairings that are overdue today (pairings are judged on the
-day the evaluation is read, as the dashboard does; a past year's page shows today's pairings). The thresholds live in
-EvaluationCriteria, which an administrator edits.
+submitted and approved; which are owed is `selectors.owed_reports`, as in the summary), the share of its open
+pairings that are overdue today (pairings are judged on the day the evaluation is read, as the dashboard does; a
+past year's page shows today's pairings), and 常态化: the share of the year's activities held in March. The
+thresholds live in EvaluationCriteria, which an administrator edits.
 """
 
 import datetime as dt
@@ -23,14 +24,15 @@ from volunteer_portal.branches.models import Branch, in_subtree
 from volunteer_portal.dashboards.figures import down_to, own_figures, subtree_totals
 from volunteer_portal.templatetags import percent
 
-from .models import BranchReport, EvaluationCriteria, ReportRequirement
-from .selectors import owed_periods
+from .models import BranchReport, EvaluationCriteria
+from .selectors import owed_reports
 
 CRITERIA = [
     ("months", gettext_lazy("Months active")),
     ("rate", gettext_lazy("Participation rate")),
     ("reports", gettext_lazy("Reports submitted and approved")),
     ("overdue", gettext_lazy("Overdue pairings today")),
+    ("march", gettext_lazy("Year-round work (March share)")),
 ]
 
 
@@ -82,14 +84,14 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
         for target in down_to(node, branch.path):
             open_pairings[target] += own_open.get(branch.pk, 0)
 
-    # Reports each branch owes for the year (periods that have ended), and how many are approved.
-    requirements = list(ReportRequirement.objects.filter(active=True))
-    approved = set(
-        BranchReport.objects.filter(
-            in_subtree(node, via="branch"), period_start__gte=start, period_end__lte=end,
-            status=BranchReport.Status.APPROVED,
-        ).values_list("branch_id", "period_start", "period_end")
-    )  # fmt: skip
+    # Reports each branch owes for the year (periods that have ended), by the rule the summary uses too.
+    # The year's reports read by the subtree's path, not by a list of a thousand branch keys.
+    written = list(
+        BranchReport.objects.filter(in_subtree(node, via="branch"), period_end__gte=start, period_end__lte=end)
+    )
+    owed: dict[int, list] = defaultdict(list)
+    for item in owed_reports(branches, start, end, today=today, reports=written):
+        owed[item.branch.pk].append(item)
 
     results = []
     for branch in branches:
@@ -114,22 +116,14 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
                "needed": criteria.min_participation_rate}
             if figures.members else _("no members on the roll at the end of the year"),
         ))  # fmt: skip
-        owed = [
-            (branch.pk, period_start, period_end)
-            for requirement in requirements
-            if requirement.branch_kind == branch.kind
-            for period_start, period_end in owed_periods(
-                requirement, start, min(today, end + dt.timedelta(days=1)), branch=branch
-            )
-            if period_start.year == year
-        ]
-        done = sum(1 for key in owed if key in approved)
+        owes = owed[branch.pk]
+        done = sum(1 for item in owes if item.report is not None and item.report.status == BranchReport.Status.APPROVED)
         evaluation.checks.append(Check(
-            "reports", str(CRITERIA[2][1]), f"{done} / {len(owed)}" if owed else _("none required"),
+            "reports", str(CRITERIA[2][1]), f"{done} / {len(owes)}" if owes else _("none required"),
             _("all") if criteria.require_reports else _("not applied"),
-            done == len(owed) or not criteria.require_reports,
-            _("%(missing)d of %(owed)d required reports not approved") % {"missing": len(owed) - done,
-                                                                           "owed": len(owed)},
+            done == len(owes) or not criteria.require_reports,
+            _("%(missing)d of %(owed)d required reports not approved") % {"missing": len(owes) - done,
+                                                                           "owed": len(owes)},
         ))  # fmt: skip
         pairs, late = open_pairings[branch.pk], figures.overdue_pairings
         share = late / pairs if pairs else 0.0
@@ -139,5 +133,23 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
             _("%(late)d of %(pairs)d open pairings are overdue; at most %(allowed)d%% allowed")
             % {"late": late, "pairs": pairs, "allowed": criteria.max_overdue_share},
         ))  # fmt: skip
+        evaluation.checks.append(march_check(figures.march_activities, figures.activities, criteria))
         results.append(evaluation)
     return results
+
+
+def march_check(march: int, activities: int, criteria: EvaluationCriteria) -> Check:
+    """常态化, "不是三月来，四月走": activities in March ÷ the year's activities, at most the threshold. In whole
+    numbers, as the other criteria. A branch with no activity at all fails with its own reason: there is no share
+    to judge, and no work done all year is not year-round work."""
+    allowed = criteria.max_march_share_percent
+    label, threshold = str(CRITERIA[4][1]), f"≤ {allowed}%"
+    if not activities:
+        return Check("march", label, "—", threshold, False, _("no activities in the year, so no March share"))
+    share = march / activities
+    return Check(
+        "march", label, f"{march} / {activities} ({percent(share, up=True)})", threshold,
+        march * 100 <= allowed * activities,
+        _("March holds %(share)s of the year's activities, more than %(allowed)d%% (三月来，四月走)")
+        % {"share": percent(share, up=True), "allowed": allowed},
+    )  # fmt: skip

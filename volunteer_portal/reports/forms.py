@@ -99,3 +99,31 @@ class YearForm(forms.Form):
 
     def chosen(self) -> int:
         return self.cleaned_data["year"] if self.is_bound and self.is_valid() else self.fields["year"].initial
+
+
+class EvaluationForm(YearForm):
+    """The evaluation page's year, and which branches to list."""
+
+    INELIGIBLE, ELIGIBLE = "ineligible", "eligible"
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("every branch")),
+            (INELIGIBLE, _("may not be rated excellent")),
+            (ELIGIBLE, _("may be rated excellent")),
+        ],
+    )
+
+    # Each field falls back on its own: a bad "show" keeps the year chosen, and a bad year keeps the choice.
+    def chosen(self) -> int:
+        if self.is_bound:
+            self.is_valid()
+            return self.cleaned_data.get("year", self.fields["year"].initial)
+        return self.fields["year"].initial
+
+    def shown(self) -> str:
+        if self.is_bound:
+            self.is_valid()
+            return self.cleaned_data.get("show", "")
+        return ""

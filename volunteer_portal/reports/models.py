@@ -4,11 +4,14 @@ required, and the thresholds of the year-end evaluation.
 These models were made in the `dashboards` app and moved here with SeparateDatabaseAndState: their tables keep
 the names they had there (`db_table`), so moving the code moved no data."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -18,8 +21,18 @@ from volunteer_portal.dashboards.periods import Frequency, period_label
 from volunteer_portal.models import TimeStampedModel
 
 
+def previous_quarter_start() -> dt.date:
+    """A new requirement's first owed period by default: the quarter before today's, so that setting one up does
+    not make a year of reports overdue at once (and 2012 history is owed only once an administrator says so)."""
+    today = timezone.localdate()
+    quarter_start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    before = quarter_start - dt.timedelta(days=1)
+    return dt.date(before.year, (before.month - 1) // 3 * 3 + 1, 1)
+
+
 class ReportRequirement(TimeStampedModel):
-    """Which branches must report how often, set by an administrator: e.g. every community each quarter."""
+    """Which branches must report how often, set by an administrator: e.g. every community each quarter, from
+    the first quarter of 2012. Which reports that makes owed is `reports.selectors.owed_reports`."""
 
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
     branch_kind = models.CharField(_("kind of branch"), max_length=20, choices=Branch.Kind.choices)
@@ -28,6 +41,15 @@ class ReportRequirement(TimeStampedModel):
         default=10,
         validators=[MaxValueValidator(90)],
         help_text=_("Days after the end of the period by which the report is due."),
+    )
+    starts_on = models.DateField(
+        _("reports owed from"),
+        default=previous_quarter_start,
+        help_text=_(
+            "Reports are owed for every period that ends on or after this day. When entering past years, set it "
+            "to the first day of the first year entered (e.g. 2012-01-01). A report submitted for an earlier "
+            "period still counts."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -156,6 +178,15 @@ class EvaluationCriteria(TimeStampedModel):
     require_reports = models.BooleanField(_("every required report submitted and approved"), default=True)
     max_overdue_share = models.PositiveSmallIntegerField(
         _("overdue pairings at most (percent of open pairings)"), default=10, validators=[MaxValueValidator(100)]
+    )
+    max_march_share_percent = models.PositiveSmallIntegerField(
+        _("March share at most (%)"),
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "Year-round work (常态化): activities in March (Lei Feng month) as a percentage of the year's "
+            'activities may be at most this. A branch above it is flagged "三月来，四月走".'
+        ),
     )
 
     history = HistoricalRecords(table_name="dashboards_historicalevaluationcriteria")

@@ -46,40 +46,70 @@ FIGURE_LABELS = dict(FIGURES)
 ADDITIVE = ["activities", "participations", "hours", "visits", "assistance_total"]
 
 
-def owed_periods(
-    requirement: ReportRequirement, since: dt.date, today: dt.date, *, branch: Branch | None = None
-) -> list[tuple[dt.date, dt.date]]:
-    """The periods a requirement asks reports for: ended by today, ending on or after `since`, and from the one
-    before the requirement was set up (or the branch, if later): a new requirement or a new branch does not make
-    a year of reports overdue at once."""
-    start = timezone.localtime(requirement.created_at).date()
-    if branch is not None and branch.created_at:
-        start = max(start, timezone.localtime(branch.created_at).date())
-    first_owed = period_of(requirement.frequency, start)[0] - dt.timedelta(days=1)
-    return ended_periods(requirement.frequency, max(since, first_owed), today)
+# The reports that stand: submitted or approved. One for a period is owed-and-met, whatever the requirements say.
+STANDING = (Status.SUBMITTED, Status.APPROVED)
 
 
-def owing_branches(
-    branches: list[Branch], frequency: str, start: dt.date, end: dt.date, *, today: dt.date | None = None,
-    requirements: list[ReportRequirement] | None = None,
-) -> list[Branch]:  # fmt: skip
-    """The branches that owe a report for this period: active, of a kind an active requirement of this
-    frequency names, and the period among the requirement's `owed_periods` for them. The one rule the summary,
-    the evaluation and the due list share."""
+@dataclass
+class OwedReport:
+    """A report a branch owes for a period, and the report written for it if any (of any status)."""
+
+    branch: Branch
+    frequency: str
+    start: dt.date
+    end: dt.date
+    due_on: dt.date
+    report: BranchReport | None = None
+
+    @property
+    def standing(self) -> bool:
+        return self.report is not None and self.report.status in STANDING
+
+
+def owed_reports(
+    branches: list[Branch], since: dt.date, until: dt.date, *, frequency: str | None = None,
+    today: dt.date | None = None, reports: list[BranchReport] | None = None,
+) -> list[OwedReport]:  # fmt: skip
+    """Which reports the branches owe for the periods ending in [since, until]: the one rule the summary, the
+    evaluation, the due list and the reports page share.
+
+    A (branch, period) is owed when the branch is active, an active requirement names its kind and frequency,
+    the period has ended by today, and it ends on or after the requirement's `starts_on` (an administrator
+    entering 2012 history sets that to 2012; a branch's or requirement's record date says only when it was
+    entered). A report that stands (submitted or approved) is owed-and-met for its period in any case, so a report
+    written before the start date is never "not required". `reports`, when given, must hold every report of these
+    branches for periods ending in the window (any status); otherwise they are read here (one query)."""
     today = today or timezone.localdate()
-    if requirements is None:
-        requirements = list(ReportRequirement.objects.filter(active=True, frequency=frequency))
-    return [
-        branch
-        for branch in branches
-        if branch.active
-        and any(
-            requirement.frequency == frequency
-            and requirement.branch_kind == branch.kind
-            and (start, end) in owed_periods(requirement, start, today, branch=branch)
-            for requirement in requirements
+    requirements = ReportRequirement.objects.filter(active=True)
+    if frequency is not None:
+        requirements = requirements.filter(frequency=frequency)
+    if reports is None:
+        reports = list(
+            BranchReport.objects.filter(
+                branch__in=[branch.pk for branch in branches], period_end__gte=since, period_end__lte=until
+            )
         )
-    ]
+    written = {(r.branch_id, r.frequency, r.period_start, r.period_end): r for r in reports}
+    kinds: dict[str, list[ReportRequirement]] = {}
+    for requirement in requirements:
+        kinds.setdefault(requirement.branch_kind, []).append(requirement)
+    owed: dict[tuple, OwedReport] = {}
+    for branch in branches:
+        if not branch.active:
+            continue
+        for requirement in kinds.get(branch.kind, []):
+            first = max(since, requirement.starts_on)
+            for start, end in ended_periods(requirement.frequency, first, min(today, until + dt.timedelta(days=1))):
+                key = (branch.pk, requirement.frequency, start, end)
+                due_on = end + dt.timedelta(days=requirement.due_days)
+                owed[key] = OwedReport(branch, requirement.frequency, start, end, due_on, written.get(key))
+    by_pk = {branch.pk: branch for branch in branches}
+    for key, report in written.items():
+        wanted = report.branch_id in by_pk and (frequency is None or report.frequency == frequency)
+        if wanted and report.status in STANDING and key not in owed:
+            owed[key] = OwedReport(by_pk[report.branch_id], report.frequency, report.period_start,
+                                   report.period_end, report.period_end, report)  # fmt: skip
+    return sorted(owed.values(), key=lambda o: (o.start, o.end, o.branch.path))
 
 
 # --- figures -------------------------------------------------------------------------------------------------
@@ -229,34 +259,27 @@ class DueReport:
 
 
 def due_reports(user, *, today: dt.date | None = None) -> list[DueReport]:
-    """Reports the secretary still owes (periods ended in the last year, from the one before the requirement was
-    set up) and reports returned to them."""
+    """Reports the secretary still owes (`owed_reports` for the periods ended in the last year) and reports
+    returned to them."""
     today = today or timezone.localdate()
-    requirements = list(ReportRequirement.objects.filter(active=True))
     writable = branch_list(user=user, role=Role.SECRETARY)
-    owed: list[DueReport] = [
+    due: list[DueReport] = [
         # A returned report is owed again, whether or not its period is still required.
         DueReport(r.branch, r.frequency, r.period_start, r.period_end, r.period_end, DueState.RETURNED, r)
         for r in BranchReport.objects.filter(branch__in=writable, status=Status.RETURNED).select_related("branch")
     ]
-    branches = list(writable.filter(active=True, kind__in={r.branch_kind for r in requirements}))
+    kinds = ReportRequirement.objects.filter(active=True).values("branch_kind")
+    branches = list(writable.filter(active=True, kind__in=kinds))
     since = today - dt.timedelta(days=LOOK_BACK_DAYS)
-    existing = {
-        (r.branch_id, r.period_start, r.period_end): r
-        for r in BranchReport.objects.filter(branch__in=branches, period_end__gte=since)
-    }
-    for requirement in requirements:
-        for branch in (b for b in branches if b.kind == requirement.branch_kind):
-            for start, end in owed_periods(requirement, since, today, branch=branch):
-                report = existing.get((branch.pk, start, end))
-                if report is not None and report.status != Status.DRAFT:
-                    continue  # submitted, approved, or returned (listed above)
-                due_on = end + dt.timedelta(days=requirement.due_days)
-                state = DueState.OVERDUE if today > due_on else DueState.DUE
-                owed.append(DueReport(branch, requirement.frequency, start, end, due_on, state, report))
+    reports = list(BranchReport.objects.filter(branch__in=branches, period_end__gte=since, period_end__lte=today))
+    for owed in owed_reports(branches, since, today, today=today, reports=reports):
+        if owed.report is not None and owed.report.status != Status.DRAFT:
+            continue  # submitted, approved, or returned (listed above)
+        state = DueState.OVERDUE if today > owed.due_on else DueState.DUE
+        due.append(DueReport(owed.branch, owed.frequency, owed.start, owed.end, owed.due_on, state, owed.report))
     order = {state: rank for rank, state in enumerate(DueState)}
-    owed.sort(key=lambda d: (order[d.state], d.due_on, d.branch.path))
-    return owed
+    due.sort(key=lambda d: (order[d.state], d.due_on, d.branch.path))
+    return due
 
 
 # --- writing -------------------------------------------------------------------------------------------------
@@ -319,14 +342,17 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
             in_subtree(node, via="branch"), period_start=start, period_end=end
         ).select_related("branch")
     }
-    required = owing_branches(branches, frequency, start, end)
+    # The rows are the reports owed (`owed_reports`), so the summary and the evaluation count the same ones; a
+    # draft for a period nobody owes is not listed.
+    owed = owed_reports(branches, start, end, frequency=frequency, reports=list(reports.values()))
+    required = [item.branch for item in owed if (item.start, item.end) == (start, end)]
     live_now = {}
     if with_drift:
         # Drift is a question for reports that stand: a returned one is being rewritten and freezes again.
         frozen = [r for r in reports.values() if r.figures and r.status in IN]
         live_now = _live_totals(node, branches, [r.branch for r in frozen], start, end)
     rows = []
-    for branch in sorted({*required, *(r.branch for r in reports.values())}, key=lambda b: b.path):
+    for branch in sorted(required, key=lambda b: b.path):
         report = reports.get(branch.pk)
         state = SummaryState(report.status) if report else SummaryState.MISSING
         row = SummaryRow(branch, report, state)

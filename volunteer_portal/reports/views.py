@@ -26,7 +26,7 @@ from volunteer_portal.web import apply_service, download, history_rows, paginate
 
 from . import documents, selectors, services
 from .evaluation import CRITERIA, evaluate
-from .forms import ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
+from .forms import EvaluationForm, ReportForm, ReportPeriodForm, ReportStartForm, ReviewForm, YearForm
 from .models import BranchReport, EvaluationCriteria
 
 Role = RoleGrant.Role
@@ -272,9 +272,17 @@ def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @require_GET
 def evaluation(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     node, ancestors = _node(request, pk)
-    form = YearForm(request.GET or None)
-    year = form.chosen()
+    form = EvaluationForm(request.GET or None)
+    year, shown = form.chosen(), form.shown()
     results = evaluate(node, year)
+    ineligible = [r for r in results if not r.eligible]
+    # The branches that may not be rated excellent first (in tree order), then the others: what a leader acts on.
+    listed = {
+        form.INELIGIBLE: ineligible,
+        form.ELIGIBLE: [r for r in results if r.eligible],
+    }.get(shown, ineligible + [r for r in results if r.eligible])
+    query = request.GET.copy()
+    query.pop("page", None)  # links to other branches and the download start from the first page
     return render(
         request,
         "reports/evaluation.html",
@@ -284,10 +292,12 @@ def evaluation(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "year": year,
             "results": results,
+            "page": paginate(request, listed),
+            "shown": shown,
             "criteria": EvaluationCriteria.current(),
             "labels": [label for _key, label in CRITERIA],
-            "ineligible": sum(1 for r in results if not r.eligible),
-            "query": request.GET.urlencode(),
+            "ineligible": len(ineligible),
+            "query": query.urlencode(),
         },
     )
 
