@@ -120,6 +120,27 @@ def test_the_2014_plan_is_entered_and_counted_per_community_and_per_leadership_m
     }
 
 
+def test_a_visit_counts_for_the_community_once_and_never_for_a_cousin(district_2014):
+    from volunteer_portal.dashboards.campaigns import campaign_target_progress
+
+    org = district_2014
+    east, west = org["streets"]["东街道残联"], org["streets"]["西街道残联"]
+    one, two = org["communities"]["东一社区"], org["communities"]["东二社区"]
+    campaign = CampaignFactory(branch=org["district"], start=dt.date(2014, 3, 1), end=dt.date(2014, 12, 31))
+    common = {"campaign": campaign, "subject": "branch", "branch_kind": "community", "quantity": 2}
+    households = CampaignTarget.objects.create(name="每个社区慰问2户", metric="households", **common)
+    visits = CampaignTarget.objects.create(name="每个社区走访2次", metric="visits", **common)
+    household = BeneficiaryFactory(branch=one)
+    for branch in (one, east):  # the same household, by the community and by its street
+        beneficiary_services.visit_record(actor=None, beneficiary=household, branch=branch, date=dt.date(2014, 3, 5))
+    visit(west, two, dt.date(2014, 3, 5))  # another street: not above 东二社区, so it counts for neither
+    visit(west, two, dt.date(2014, 3, 6))
+    progress = {p.target.pk: p for p in campaign_target_progress(campaign)}
+    assert progress[visits.pk].met == 1 and "东一社区" not in progress[visits.pk].missing  # 2 visits
+    assert "东一社区" in progress[households.pk].missing  # 1 household, counted once
+    assert "东二社区" in progress[visits.pk].missing
+
+
 def test_a_leadership_target_without_leadership_members_says_why(as_user, district_2014):
     org = district_2014
     for member in org["leaders"].values():
