@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from volunteer_portal.admin_base import LabelledTabularInline, NoDeleteInline, NoDeleteMixin, ReadOnlyAdmin, RecordAdmin
-from volunteer_portal.branches.selectors import scope_q
+from volunteer_portal.branches.selectors import scope_q, scope_q_any
 
 from .models import (
     ActivityBeneficiary,
@@ -42,11 +42,13 @@ HIDDEN_IN_HISTORY: dict[str, Callable[[Any], str]] = {
 class ScopedAdminMixin(SimpleHistoryAdmin if TYPE_CHECKING else object):  # type: ignore[misc]
     """Rows of personal data only in the staff member's scope (the union of their grants' subtrees)."""
 
-    scope_via = "beneficiary__branch"
+    scope_via: str | tuple[str, ...] = "beneficiary__branch"
     scope_role: str | None = None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, via=self.scope_via, role=self.scope_role))
+        if isinstance(self.scope_via, str):
+            return super().get_queryset(request).filter(scope_q(request.user, via=self.scope_via, role=self.scope_role))
+        return super().get_queryset(request).filter(scope_q_any(request.user, via=self.scope_via, role=self.scope_role))
 
     def _in_scope(self, request, object_id) -> None:
         # django-simple-history's pages find a record through its history when the queryset does not have it.
@@ -228,13 +230,14 @@ class VisitAdmin(ScopedAdminMixin, RecordAdmin):
 
 @admin.register(AssistanceItem)
 class AssistanceItemAdmin(ScopedAdminMixin, RecordAdmin):
-    scope_via = "visit__beneficiary__branch"
+    # A group item has no household: it is in scope through its activity's branch.
+    scope_via: str | tuple[str, ...] = ("visit__beneficiary__branch", "activity__branch")
 
-    list_display = ["visit", "kind", "description", "quantity", "value"]
+    list_display = ["visit", "activity", "kind", "description", "quantity", "recipients", "value"]
     list_filter = ["kind"]
-    search_fields = ["description", "visit__beneficiary__name"]
-    autocomplete_fields = ["visit"]
-    list_select_related = ["visit", "visit__beneficiary"]
+    search_fields = ["description", "visit__beneficiary__name", "activity__title"]
+    autocomplete_fields = ["visit", "activity"]
+    list_select_related = ["visit", "visit__beneficiary", "activity"]
 
 
 @admin.register(RosterImport)

@@ -4,6 +4,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Activity
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import (
     branch_list,
@@ -238,6 +239,33 @@ class AssistanceItemForm(forms.ModelForm):
         model = AssistanceItem
         fields = ["kind", "description", "quantity", "value"]
         widgets = {"value": forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"})}
+
+
+class GroupItemForm(AssistanceItemForm):
+    """An item handed over at an activity to people not recorded by name: how many received it is required."""
+
+    class Meta(AssistanceItemForm.Meta):
+        fields = ["kind", "description", "quantity", "recipients", "value"]
+        error_messages = {"recipients": {"required": _("Give how many people received it (at least 1).")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].required = True
+        self.fields["recipients"].help_text = _("How many people received it; an estimate is fine.")
+
+
+# Group items of an activity: changed, added or removed in place.
+GroupItemFormSet = forms.inlineformset_factory(
+    Activity,
+    AssistanceItem,
+    form=GroupItemForm,
+    fk_name="activity",
+    extra=2,
+    can_delete=True,
+    max_num=20,
+    absolute_max=20,
+    validate_max=True,
+)
 
 
 # Items for a new visit (or for each household of an activity): nothing saved yet, so a plain formset.

@@ -72,6 +72,11 @@ def visits_for_activity(activity) -> QuerySet[Visit]:
     return activity.visits.live().select_related("beneficiary").prefetch_related("items").order_by("pk")
 
 
+def group_items_for_activity(activity) -> QuerySet[AssistanceItem]:
+    """What the activity handed over to people not recorded by name."""
+    return activity.group_items.order_by("pk")
+
+
 # --- pairings ----------------------------------------------------------------------------------------------
 
 

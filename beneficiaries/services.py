@@ -192,6 +192,31 @@ def visit_update(
     return visit
 
 
+GROUP_ITEM_FIELDS = [*ITEM_FIELDS, "recipients"]
+
+
+@transaction.atomic
+def group_items_save(
+    *, actor, activity: Activity, items: Iterable[dict], removed_items: Iterable[AssistanceItem] = ()
+) -> Activity:
+    """What an activity handed over to people not recorded by name (presents to the children in training, free
+    prostheses): `items` are new or changed items (with "id" for changed ones), `removed_items` go. Each change
+    is in the item's history; archiving the activity takes its items out of every figure."""
+    ensure_not_archived(Activity.objects.select_for_update().get(pk=activity.pk))
+    for item in removed_items:
+        if item.activity_id == activity.pk:
+            stamp_history_user(item, actor)
+            item.delete()
+    for values in items:
+        existing: AssistanceItem | None = values.get("id")
+        item = existing if existing is not None and existing.activity_id == activity.pk else AssistanceItem()
+        item.activity = activity
+        for name in GROUP_ITEM_FIELDS:
+            setattr(item, name, values[name])
+        save_checked(item, actor)
+    return activity
+
+
 def visit_archive(*, actor, visit: Visit) -> Visit:
     record_archive(actor=actor, record=visit)
     return visit

@@ -25,6 +25,7 @@ urlpatterns = [
     path("visits/<int:pk>/archive/", views.visit_archive, name="visit-archive"),
     path("visits/<int:pk>/follow-up-done/", views.visit_close_follow_up, name="visit-close-follow-up"),
     path("from-activity/<int:pk>/", views.activity_visits, name="activity-visits"),
+    path("from-activity/<int:pk>/group-items/", views.activity_group_items, name="activity-group-items"),
     path("pairings/", views.pairing_list_view, name="pairing-list"),
     path("pairings/new/", views.pairing_create, name="pairing-create"),
     path("pairings/<int:pk>/", views.pairing_detail, name="pairing-detail"),

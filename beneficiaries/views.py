@@ -42,6 +42,7 @@ from .forms import (
     AssistanceItemInlineFormSet,
     BeneficiaryForm,
     ConsentForm,
+    GroupItemFormSet,
     PairingEndForm,
     PairingForm,
     VisitForm,
@@ -52,6 +53,7 @@ from .selectors import (
     assistance_totals,
     beneficiary_get_for_user,
     beneficiary_list,
+    group_items_for_activity,
     pairing_can_write,
     pairing_get_for_user,
     pairing_list,
@@ -374,6 +376,32 @@ def activity_visits(request: HttpRequest, pk: int) -> HttpResponse:
         "beneficiaries/activity_visits_form.html",
         {"form": form, "formset": formset, "activity": activity, "search": search, "finding": finding},
     )
+
+
+@secretary_required
+@require_http_methods(["GET", "POST"])
+def activity_group_items(request: HttpRequest, pk: int) -> HttpResponse:
+    """What an activity handed over to people not recorded by name, with how many received it."""
+    activity = activity_get_for_user(request.user, pk, for_write=True)
+    if activity.is_archived:
+        messages.error(request, ARCHIVED)
+        return redirect(activity)
+    formset = GroupItemFormSet(request.POST or None, instance=activity, prefix="items",
+                               queryset=group_items_for_activity(activity))  # fmt: skip
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.group_items_save(
+                actor=request.user,
+                activity=activity,
+                items=_items(formset),
+                removed_items=[f.instance for f in formset.deleted_forms if f.instance.pk],
+            )
+        except ValidationError as error:  # a formset has no add_error: the service's refusal heads the form
+            formset.non_form_errors().extend(error.messages)
+        else:
+            messages.success(request, _("The group assistance was saved."))
+            return redirect(activity)
+    return render(request, "beneficiaries/activity_group_items_form.html", {"formset": formset, "activity": activity})
 
 
 # --- pairings ----------------------------------------------------------------------------------------------

@@ -146,3 +146,14 @@ class AssistanceItemFactory(factory.django.DjangoModelFactory):
     kind = AssistanceItem.Kind.CASH
     description = "慰问金"
     value = Decimal("500.00")
+
+
+class GroupItemFactory(AssistanceItemFactory):
+    """Handed over at an activity to people not recorded by name (no visit)."""
+
+    visit = None
+    activity = factory.SubFactory(ActivityFactory)
+    kind = AssistanceItem.Kind.GOODS
+    description = "书包、文具盒"
+    recipients = 10
+    value = None

@@ -20,6 +20,7 @@ OBJECT_URLS = [
     ("beneficiaries:visit-archive", "visit", True),
     ("beneficiaries:visit-close-follow-up", "visit", True),
     ("beneficiaries:activity-visits", "activity", True),
+    ("beneficiaries:activity-group-items", "activity", True),
     ("beneficiaries:pairing-detail", "pairing", False),
     ("beneficiaries:pairing-end", "pairing", True),
     ("members:member-edit", "member", True),

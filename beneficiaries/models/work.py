@@ -133,7 +133,12 @@ class Visit(ArchivableModel):
 
 
 class AssistanceItem(TimeStampedModel):
-    """Cash, goods, an assistive device or a service handed over on a visit; value in yuan."""
+    """Cash, goods, an assistive device or a service handed over; value in yuan, or unknown (null).
+
+    Handed over on a visit to one household, or, with no named household (presents to the children in
+    training, free prostheses), on an activity with the number of people it reached. It lives here, not in
+    activities, so that activities never points at us.
+    """
 
     class Kind(models.TextChoices):
         CASH = "cash", _("cash")
@@ -141,13 +146,39 @@ class AssistanceItem(TimeStampedModel):
         DEVICE = "device", _("assistive device")
         SERVICE = "service", _("service")
 
-    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="items")
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="items", null=True, blank=True
+    )
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        related_name="group_items",
+        null=True,
+        blank=True,
+        help_text=_("Handed over at an activity to people not recorded by name."),
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
     quantity = models.PositiveIntegerField(
         _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100000)]
     )
-    value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2, validators=[validate_money])
+    recipients = models.PositiveIntegerField(
+        _("number of recipients"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100000)],
+        help_text=_("How many people received it."),
+    )
+    value = models.DecimalField(
+        _("value (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_money],
+        help_text=_("Leave blank if the value is not known."),
+    )
 
     history = HistoricalRecords()
 
@@ -155,12 +186,30 @@ class AssistanceItem(TimeStampedModel):
         verbose_name = _("assistance item")
         verbose_name_plural = _("assistance items")
         constraints = [
-            models.CheckConstraint(condition=Q(value__gte=0), name="assistanceitem_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="assistanceitem_value_not_negative"
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="assistanceitem_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(visit__isnull=False, activity__isnull=True) | Q(visit__isnull=True, activity__isnull=False),
+                name="assistanceitem_visit_or_activity",
+                violation_error_message=_("An item is handed over either on a visit or at an activity."),
+            ),
+            # The household of a visit is its one recipient; a group item says how many people it reached (a NULL
+            # would pass a plain "recipients >= 1", as SQL checks pass on unknown).
+            models.CheckConstraint(
+                condition=Q(activity__isnull=True, recipients__isnull=True)
+                | Q(activity__isnull=False, recipients__isnull=False, recipients__gte=1),
+                name="assistanceitem_recipients_of_group_items",
+                violation_error_message=_(
+                    "Give the number of recipients (at least 1) of an item handed over at an activity."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.description} · ¥{self.value}"
+        value = _("value not given") if self.value is None else f"¥{self.value}"
+        return f"{self.get_kind_display()} · {self.description} · {value}"
 
 
 class VisitVisitor(models.Model):

@@ -58,6 +58,9 @@ class Figures:
     visits: int = 0
     households: int = 0
     assistance: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(ASSISTANCE_KINDS, Decimal("0")))
+    # Items handed over, counted by their quantity ("devices ×3"), and how many of them have no value given.
+    assistance_items: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ASSISTANCE_KINDS, 0))
+    assistance_unvalued: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ASSISTANCE_KINDS, 0))
     members: int = 0
     participating_members: int = 0
     months: set[dt.date] = field(default_factory=set)
@@ -73,6 +76,8 @@ class Figures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for kind in ASSISTANCE_KINDS:
             self.assistance[kind] += other.assistance[kind]
+            self.assistance_items[kind] += other.assistance_items[kind]
+            self.assistance_unvalued[kind] += other.assistance_unvalued[kind]
         self.months |= other.months
 
     @property
@@ -229,6 +234,9 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         in_period, in_subtree(node, via="branch"), beneficiary__archived_at__isnull=True
     )
     sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
+    sums |= {f"{kind}_n": Sum("items__quantity", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
+    sums |= {f"{kind}_u": Sum("items__quantity", filter=Q(items__kind=kind, items__value__isnull=True))
+             for kind in ASSISTANCE_KINDS}  # fmt: skip
     for row in (
         visits.annotate(month=MonthStart("date"))
         .values("branch_id", "month")
@@ -237,10 +245,20 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
     ):
         figures = per_branch[row["branch_id"]]
         figures.visits += row["n"]
-        for kind in ASSISTANCE_KINDS:
-            figures.assistance[kind] += row[kind] or 0
+        _add_assistance(figures, row)
         if _as_date(row["month"]) in monthly:
             monthly[_as_date(row["month"])][1] += row["n"]
+
+    # Handed over at an activity to people not named: dated by the activity and counted in its branch.
+    for row in (
+        AssistanceItem.objects.filter(activity__in=activities)
+        .values("activity__branch_id", "kind")
+        .annotate(total=Sum("value"), n=Sum("quantity"), u=Sum("quantity", filter=Q(value__isnull=True)))
+        .order_by()
+    ):
+        kind = row["kind"]
+        _add_assistance(per_branch[row["activity__branch_id"]],
+                        {kind: row["total"], f"{kind}_n": row["n"], f"{kind}_u": row["u"]})  # fmt: skip
 
     took_part = took_part_in(start, end)
     for branch_id, members, participating in (
@@ -274,6 +292,15 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         per_branch[branch_id].overdue_pairings += count
 
     return per_branch, monthly, activities, visits
+
+
+def _add_assistance(figures: Figures, row: dict) -> None:
+    """Add a grouped row's sums: value by kind ("cash"), items by kind ("cash_n"), items with no value ("cash_u")."""
+    for kind in ASSISTANCE_KINDS:
+        if kind in row:
+            figures.assistance[kind] += row[kind] or 0
+            figures.assistance_items[kind] += row[f"{kind}_n"] or 0
+            figures.assistance_unvalued[kind] += row[f"{kind}_u"] or 0
 
 
 def own_figures(node: Branch, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> dict[int, Figures]:

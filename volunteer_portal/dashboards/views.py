@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -11,6 +12,7 @@ from volunteer_portal.branches.models import Branch, Member, in_subtree
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import download, paginate
 
+from .assistance import by_kind, unvalued_total
 from .campaigns import campaign_progress
 from .figures import Figures, Rollup, active_at, rollup, took_part_in
 from .forms import Period, PeriodForm
@@ -33,6 +35,25 @@ COLUMNS = [
     ("never", gettext_lazy("Never visited"), lambda f: f.never_visited),
 ]
 PERCENT_COLUMNS = {"rate", "march"}
+
+
+def _kind_columns(kind: str, label) -> list:
+    """The Excel download's columns for one kind of assistance: items handed over, their value, and how many
+    had no value given."""
+    return [
+        (f"{kind}_items", format_lazy(gettext_lazy("{kind}: items"), kind=label),
+         lambda f: f.assistance_items[kind]),
+        (f"{kind}_value", format_lazy(gettext_lazy("{kind}: value (yuan)"), kind=label),
+         lambda f: f.assistance[kind]),
+        (f"{kind}_unvalued", format_lazy(gettext_lazy("{kind}: items with no value given"), kind=label),
+         lambda f: f.assistance_unvalued[kind]),
+    ]  # fmt: skip
+
+
+EXPORT_COLUMNS = [
+    *COLUMNS,
+    *(column for kind, label in AssistanceItem.Kind.choices for column in _kind_columns(kind, label)),
+]
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:
@@ -87,7 +108,8 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 for child, child_figures in _sorted_children(result, sort)
             ],
             "sort": sort,
-            "assistance": [(label, figures.assistance[kind]) for kind, label in AssistanceItem.Kind.choices],
+            "assistance": by_kind(figures),
+            "unvalued": unvalued_total(figures),
             "chart": {
                 "labels": [f"{month:%Y-%m}" for month, _a, _v in result.monthly],
                 "activities": [a for _m, a, _v in result.monthly],
@@ -138,10 +160,10 @@ def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for child, child_figures in [*_sorted_children(result, sort), (node, result.figures)]:
         name = child.name if child is not node else _("Total: %(name)s") % {"name": node.name}
-        rows.append([name, *[getter(child_figures) for _key, _label, getter in COLUMNS]])
+        rows.append([name, *[getter(child_figures) for _key, _label, getter in EXPORT_COLUMNS]])
     content = workbook(
         _("Lei Feng volunteer work: figures by branch"),
-        [_("Branch"), *[label for _key, label, _g in COLUMNS]],
+        [_("Branch"), *[label for _key, label, _g in EXPORT_COLUMNS]],
         rows,
         lines=[
             (_("Branch"), node.name),

@@ -12,7 +12,7 @@ from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.documents import NUMERALS, document, save, section, table
 
 from .models import BranchReport
-from .selectors import ADDITIVE, FIGURE_LABELS, FIGURES, Summary
+from .selectors import ADDITIVE, FIGURE_LABELS, Summary, figure_rows
 from .selectors import SummaryState as State
 
 
@@ -42,7 +42,7 @@ def report_docx(report: BranchReport, values: dict, typical: list) -> bytes:
     table(
         doc,
         [_("Figure"), _("Value")],
-        [[label, values["total"].get(name)] for name, label in FIGURES],
+        [[label, value] for _name, label, value in figure_rows(values["total"])],
     )
     if values.get("by_type"):
         doc.add_paragraph()

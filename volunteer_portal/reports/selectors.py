@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree, is_under
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
+from volunteer_portal.dashboards.assistance import by_kind
 from volunteer_portal.dashboards.figures import ASSISTANCE_KINDS, Figures, own_figures, rollup, subtree_totals
 from volunteer_portal.dashboards.periods import Frequency, ended_periods, period_label, period_of
 from volunteer_portal.templatetags import percent
@@ -119,6 +120,8 @@ def _plain(figures: Figures) -> dict:
     values = {name: getattr(figures, name) for name, _label in FIGURES}
     # Hours and yuan as text with fixed decimals: JSON keeps them exact, and both databases read alike.
     values["assistance"] = {kind: f"{figures.assistance[kind]:.2f}" for kind in ASSISTANCE_KINDS}
+    values["assistance_items"] = dict(figures.assistance_items)
+    values["assistance_unvalued"] = dict(figures.assistance_unvalued)
     values["hours"] = f"{Decimal(values['hours']):.1f}"
     values["assistance_total"] = f"{Decimal(values['assistance_total']):.2f}"
     return values
@@ -149,8 +152,15 @@ def live_figures(branch: Branch, start: dt.date, end: dt.date) -> dict:
 
 
 def figure_rows(values: dict) -> list[tuple[str, str, object]]:
-    """(name, label, value) of a report's figures, for templates and documents."""
-    return [(name, str(label), values.get(name)) for name, label in FIGURES]
+    """(name, label, value) of a report's figures, for templates and documents; after the assistance total, a
+    row per kind with its items and value ("康复器具 3 件（其中 2 件未填金额），¥0.00")."""
+    rows: list[tuple[str, str, object]] = []
+    for name, label in FIGURES:
+        rows.append((name, str(label), values.get(name)))
+        if name == "assistance_total" and "assistance" in values:  # older frozen figures may lack the kinds
+            rows += [(f"assistance:{line.kind}", _("of which: %(kind)s") % {"kind": line.label}, line.text)
+                     for line in by_kind(values)]  # fmt: skip
+    return rows
 
 
 # Compared for drift: what the records of the period alone decide. Overdue pairings and never-visited households
