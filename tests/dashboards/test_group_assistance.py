@@ -137,3 +137,30 @@ def test_no_group_item_no_rows_of_zero_items(as_user, tree):
     page = as_user(tree.district_leader).get(url, {"period": "year", "year": timezone.localdate().year})
     text = page.content.decode()
     assert "件未填金额" not in text and "均未填金额" not in text and "0 件" not in text
+
+
+def test_the_summary_downloads_sum_the_reports_items_by_kind(as_user, handed_over):
+    tree = handed_over
+    submitted_report(tree)
+    client = as_user(tree.district_leader)
+    period = {"frequency": "quarterly", "year": YEAR, "number": 3}
+    docx = Document(io.BytesIO(client.get(reverse("reports:summary-docx", args=[tree.district.pk]), period).content))
+    text = "\n".join(p.text for p in docx.paragraphs)
+    assert ("其中：慰问金 1 笔，¥1000.00；慰问品 20 件（均未填金额），¥0.00；"
+            "康复器具 4 件（其中 3 件未填金额），¥3000.00。") in text  # fmt: skip
+    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:summary-xlsx", args=[tree.district.pk]),
+                                                period).content)).active  # fmt: skip
+    rows = list(sheet.iter_rows(values_only=True))
+    assert any(row[:3] == ("其中：康复器具", None, "4 件（其中 3 件未填金额），¥3000.00") for row in rows)
+
+
+def test_a_summary_of_reports_frozen_before_items_says_so(as_user, handed_over):
+    tree = handed_over
+    report = submitted_report(tree)
+    for name in ("assistance", "assistance_items", "assistance_unvalued"):
+        report.figures["own"].pop(name)
+    BranchReport.objects.filter(pk=report.pk).update(figures=report.figures)
+    period = {"frequency": "quarterly", "year": YEAR, "number": 3}
+    response = as_user(tree.district_leader).get(reverse("reports:summary-docx", args=[tree.district.pk]), period)
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "1 份报告提交于按件数统计之前" in text and "其中：慰问金" not in text

@@ -12,7 +12,7 @@ from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.documents import NUMERALS, document, save, section, table
 
 from .models import BranchReport
-from .selectors import ADDITIVE, FIGURE_LABELS, Summary, figure_rows
+from .selectors import ADDITIVE, FIGURE_LABELS, Summary, figure_rows, kinds_sentence
 from .selectors import SummaryState as State
 
 
@@ -79,6 +79,7 @@ def summary_docx(summary: Summary) -> bytes:
         "activities": totals["activities"], "participations": totals["participations"], "hours": totals["hours"],
         "visits": totals["visits"], "assistance": totals["assistance_total"],
     }  # fmt: skip
+    text = f"{text}{kinds_sentence(totals)}"
     section(doc, 1, _("The situation"), text)
     per_branch = _("Figures per branch")
     doc.add_paragraph().add_run(f"{NUMERALS[1]}、{per_branch}").bold = True

@@ -45,6 +45,8 @@ FIGURES = [
 FIGURE_LABELS = dict(FIGURES)
 # What sums without counting twice when reports of a branch and of its sub-branches are added up.
 ADDITIVE = ["activities", "participations", "hours", "visits", "assistance_total"]
+# Assistance by kind, frozen too (a report's own ones sum up the tree like ADDITIVE; older reports lack them).
+KINDS = ["assistance", "assistance_items", "assistance_unvalued"]
 
 
 # The reports that stand: submitted or approved. One for a period is owed-and-met, whatever the requirements say.
@@ -146,7 +148,7 @@ def live_figures(branch: Branch, start: dt.date, end: dt.date) -> dict:
     own = _plain(result.own.get(branch.pk, Figures()))
     return {
         "total": _plain(result.figures),
-        "own": {name: own[name] for name in ADDITIVE},
+        "own": {name: own[name] for name in [*ADDITIVE, *KINDS]},
         "by_type": activities_by_type(branch, start, end),
     }
 
@@ -380,6 +382,7 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
             if report.figures and counted and is_under(report.branch, prefix):
                 for name in ADDITIVE:
                     values[name] += Decimal(str(report.figures["own"][name]))
+                _add_kinds(values, report.figures["own"])
         values["hours"] = values["hours"].quantize(Decimal("0.1"))
         values["assistance_total"] = values["assistance_total"].quantize(Decimal("0.01"))
         return values
@@ -390,6 +393,31 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
         submitted = sum(1 for row in inside if row.state in IN)
         children.append((child, summed(child.path), submitted, len(inside)))
     return Summary(node, frequency, start, end, rows, children, summed(node.path), counts)
+
+
+def _add_kinds(values: dict, own: dict) -> None:
+    """Add a report's own assistance by kind to a summary's sums; count the reports frozen without them."""
+    if "assistance_items" not in own:
+        values["reports_without_kinds"] = values.get("reports_without_kinds", 0) + 1
+        return
+    for name in KINDS:
+        sums = values.setdefault(name, dict.fromkeys(ASSISTANCE_KINDS, 0))
+        for kind in ASSISTANCE_KINDS:
+            sums[kind] += Decimal(str(own[name].get(kind, 0))) if name == "assistance" else own[name].get(kind, 0)
+
+
+def kinds_sentence(totals: dict) -> str:
+    """The summary's assistance by kind in one sentence: "其中：慰问金 2 笔，¥1000.00；康复器具 4 件（其中 3 件
+    未填金额），¥0.00。", and how many reports could not say."""
+    lines = [f"{line.label} {line.text}" for line in by_kind(totals) if line.items or line.value]
+    if "assistance_items" not in totals:
+        lines = []
+    sentence = _("Of which: %(lines)s.") % {"lines": "；".join(lines)} if lines else ""
+    if totals.get("reports_without_kinds"):
+        sentence += _("(%(count)s reports frozen before items were counted are not in these.)") % {
+            "count": totals["reports_without_kinds"]
+        }
+    return sentence
 
 
 def _live_totals(node: Branch, everything: list[Branch], wanted: list[Branch], start, end) -> dict[int, dict]:

@@ -262,6 +262,9 @@ def summary_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         rows.append([row.branch.name, row.label, *[own.get(n) for n in selectors.ADDITIVE],
                      row.drift_text])  # fmt: skip
     rows.append([_("Total of the submitted reports"), "", *[result.totals[n] for n in selectors.ADDITIVE], ""])
+    if "assistance_items" in result.totals:  # then assistance by kind, as the reports' figures show it
+        rows += [[]] + [[label, "", text] for _n, label, text in selectors.figure_rows(result.totals)
+                        if _n.startswith("assistance:")]  # fmt: skip
     return download(workbook(documents.summary_title(result), header, rows), f"{name}.xlsx")
 
 
