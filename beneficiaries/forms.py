@@ -33,9 +33,10 @@ class BeneficiaryForm(forms.ModelForm):
 
     class Meta:
         model = Beneficiary
-        fields = [*BENEFICIARY_FIELDS, "needs"]
+        fields = [*BENEFICIARY_FIELDS, "registered_on", "needs"]
         widgets = {
             "birth_date": DateInput(),
+            "registered_on": DateInput(),
             "needs": forms.CheckboxSelectMultiple,
             "family_situation": forms.Textarea(attrs={"rows": 2}),
             "development_goals": forms.Textarea(attrs={"rows": 2}),
@@ -62,6 +63,8 @@ class BeneficiaryForm(forms.ModelForm):
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["needs"].queryset = Need.objects.all()
+        # Today unless the secretary enters an earlier day (history entered later); the roster import leaves it so.
+        self.fields["registered_on"].required = False
         self.fields["statutory_basis"].help_text = _(
             "Or, instead of consent, the legal duty under which the data is kept (set up by an administrator)."
         )
@@ -90,6 +93,9 @@ class BeneficiaryForm(forms.ModelForm):
                 help_text=_("Shown masked. To change it, type the whole new number."),
             )  # fmt: skip
             self.initial[name] = masked
+
+    def clean_registered_on(self):
+        return self.cleaned_data.get("registered_on") or self.instance.registered_on or timezone.localdate()
 
     def _clean_number(self, name: str, masked: str) -> str:
         value = normalize_id_number(self.cleaned_data.get(name) or "")

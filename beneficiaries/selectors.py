@@ -34,8 +34,13 @@ def beneficiary_get_for_user(user, pk, *, for_write: bool = False) -> Beneficiar
     return get_in_scope(Beneficiary.objects.select_related("branch"), user, pk, for_write=for_write)
 
 
-def never_visited_q() -> Q:
-    return ~Q(Exists(Visit.objects.live().filter(beneficiary=OuterRef("pk"))))
+def never_visited_q(*, as_of: dt.date | None = None) -> Q:
+    """Households with no live visit; given a day, as that day ended: registered by then, not visited by then
+    (a past period's "never visited" is as of its end, DESIGN.md)."""
+    visits = Visit.objects.live().filter(beneficiary=OuterRef("pk"))
+    if as_of is None:
+        return ~Q(Exists(visits))
+    return Q(registered_on__lte=as_of) & ~Q(Exists(visits.filter(date__lte=as_of)))
 
 
 def visit_list_for_beneficiary(beneficiary: Beneficiary) -> QuerySet[Visit]:
@@ -80,14 +85,16 @@ def group_items_for_activity(activity) -> QuerySet[AssistanceItem]:
 # --- pairings ----------------------------------------------------------------------------------------------
 
 
-def _last_contact() -> Subquery:
-    """The latest live visit to the household in which the paired member took part, on or after the start."""
+def _last_contact(as_of: dt.date) -> Subquery:
+    """The latest live visit to the household in which the paired member took part, between the start and the
+    day the status is read for (a past period reads its pairings as they stood at its end)."""
     return Subquery(
         Visit.objects.live()
         .filter(
             beneficiary=OuterRef("beneficiary"),
             visitors=OuterRef("member"),
             date__gte=OuterRef("start_date"),
+            date__lte=as_of,
         )
         .order_by("-date")
         .values("date")[:1]
@@ -100,23 +107,28 @@ def next_due() -> AddDays:
 
 
 def open_pairing_q(*, today: dt.date | None = None) -> Q:
-    """A pairing still running: not ended, not archived, its household not archived (and, given a day, begun
-    by then). The one rule the overdue count, the pairing list and the evaluation's share use."""
-    condition = Q(end_date__isnull=True, archived_at__isnull=True, beneficiary__archived_at__isnull=True)
-    return condition & Q(start_date__lte=today) if today is not None else condition
+    """A pairing running: not archived, its household not archived, and not ended — given a day, running as
+    that day ended (begun by then, not ended by then), so that a past period sees the pairings of its time.
+    The one rule the overdue count, the pairing list and the evaluation's share use."""
+    live = Q(archived_at__isnull=True, beneficiary__archived_at__isnull=True)
+    if today is None:
+        return live & Q(end_date__isnull=True)
+    return live & Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
 
 
 def pairing_overdue_q(*, today: dt.date) -> Q:
-    """Open pairings whose last contact is older than their interval, or that never had one and started
-    longer ago than that (DESIGN.md, "overdue pairings"). Needs `pairings_with_status` annotations."""
-    return Q(next_due__lt=today) & open_pairing_q()
+    """Pairings running on the day whose last contact by then is older than their interval, or that never had
+    one and started longer ago than that (DESIGN.md, "overdue pairings", as of the end of the range). Needs
+    `pairings_with_status` annotations for the same day."""
+    return Q(next_due__lt=today) & open_pairing_q(today=today)
 
 
 def pairings_with_status(queryset: QuerySet[Pairing], *, today: dt.date | None = None) -> QuerySet[Pairing]:
-    """Annotate last_contact, next_due and is_overdue, all computed by the database."""
+    """Annotate last_contact, next_due and is_overdue as they stood at the end of `today` (default: today),
+    all computed by the database."""
     today = today or timezone.localdate()
     return (
-        queryset.annotate(last_contact=_last_contact())
+        queryset.annotate(last_contact=_last_contact(today))
         .annotate(next_due=next_due())
         .annotate(
             is_overdue=Case(

@@ -150,7 +150,9 @@ def beneficiary_export(request: HttpRequest) -> HttpResponse:
 
 
 def _beneficiary_fields(form) -> dict:
-    return {name: form.cleaned_data[name] for name in BENEFICIARY_FIELDS if name in form.cleaned_data}
+    return {
+        name: form.cleaned_data[name] for name in (*BENEFICIARY_FIELDS, "registered_on") if name in form.cleaned_data
+    }
 
 
 @secretary_required

@@ -116,6 +116,8 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
     )
     disability_category = 4
     disability_grade = 1
+    # On the roster for every period a test uses, unless a test sets the day it is about.
+    registered_on = dt.date(2000, 1, 1)
     certificate_number = factory.LazyAttribute(lambda o: f"{o.id_number}{o.disability_category}{o.disability_grade}")
     branch = factory.SubFactory(BranchFactory)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -117,6 +118,13 @@ class Beneficiary(ArchivableModel):
     )
     household_status = models.CharField(
         _("hardship category"), max_length=20, choices=HouseholdStatus.choices, default=HouseholdStatus.NONE
+    )
+    # Past periods count a household from this day (never visited, overdue pairings "as of the period's end").
+    registered_on = models.DateField(
+        _("registered on"),
+        default=timezone.localdate,
+        validators=[validate_not_future],
+        help_text=_("The day the household came onto the roster; for history entered later, that earlier day."),
     )
     # The four "clear" fields (四清), kept current by the pairing member.
     family_situation = models.TextField(_("family situation"), blank=True, help_text=_("家庭情况清"))

@@ -81,6 +81,18 @@ def test_add_a_beneficiary(as_user, tree):
     assert beneficiary.birth_date == dt.date(1970, 1, 1)  # taken from the ID number
     assert [n.name for n in beneficiary.needs.all()] == ["辅助器具"]
     assert beneficiary.history.first().history_user == tree.secretary_a
+    assert beneficiary.registered_on == timezone.localdate()  # left empty: registered today
+
+
+def test_history_entered_later_gives_the_day_the_household_was_registered(as_user, tree):
+    client = as_user(tree.secretary_a)
+    client.post(CREATE, {**beneficiary_data(tree), "registered_on": "2011-03-01"})
+    assert Beneficiary.objects.get().registered_on == dt.date(2011, 3, 1)
+    page = client.post(
+        CREATE, {**beneficiary_data(tree), "id_number": "11010519491231002X", "registered_on": "2099-01-01"}
+    )
+    assert page.status_code == 200 and "registered_on" in page.context["form"].errors
+    assert Beneficiary.objects.count() == 1
 
 
 @pytest.mark.parametrize(

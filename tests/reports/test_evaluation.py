@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from volunteer_portal.reports.evaluation import evaluate
@@ -65,7 +64,8 @@ def judged(tree):
         household = BeneficiaryFactory(branch=branch)
         kept = PairingFactory(member=member, beneficiary=household, start_date=dt.date(YEAR, 1, 1))
         # Met recently (so not overdue, whether judged on TODAY or on the real today, as the page does).
-        VisitFactory(beneficiary=household, date=timezone.localdate() - dt.timedelta(days=5)).visitors.add(kept.member)
+        # Met in December: not overdue as the year ended (pairings are judged as of the year's end).
+        VisitFactory(beneficiary=household, date=dt.date(YEAR, 12, 20)).visitors.add(kept.member)
         if name == "overdue":
             PairingFactory(member=member, beneficiary=BeneficiaryFactory(branch=branch), start_date=dt.date(YEAR, 1, 1))
         built[name] = branch

@@ -39,7 +39,7 @@ from django.utils import timezone
 from activities.models import Activity, Participation
 from beneficiaries.models import AssistanceItem, Beneficiary, DisabilityCategory, Pairing, Visit
 from beneficiaries.selectors import never_visited_q, pairings_with_status
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under, on_roll_q
 from volunteer_portal.expressions import MonthStart
 
 ASSISTANCE_KINDS = [kind.value for kind in AssistanceItem.Kind]
@@ -117,10 +117,8 @@ class Rollup:
 
 
 def active_at(day: dt.date) -> Q:
-    """Members on the roll at the end of a day: joined by then (or undated) and not yet left."""
-    joined = Q(joined_on__isnull=True) | Q(joined_on__lte=day)
-    still_there = Q(left_on__isnull=True, active=True) | Q(left_on__gt=day)
-    return joined & still_there
+    """Members on the roll at the end of a day: the roll's one rule, `on_roll_q` (branches)."""
+    return on_roll_q(day)
 
 
 def took_part_in(start: dt.date, end: dt.date) -> Exists:
@@ -271,9 +269,12 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         per_branch[branch_id].members += members
         per_branch[branch_id].participating_members += participating or 0
 
+    # Households and pairings as they stood at the end of the range (today for the current period): a 2012 page
+    # does not count today's pairings, nor households registered since.
+    as_of = min(end, today)
     for branch_id, count in (
         Beneficiary.objects.live()
-        .filter(never_visited_q(), in_subtree(node, via="branch"))
+        .filter(never_visited_q(as_of=as_of), in_subtree(node, via="branch"))
         .values("branch_id")
         .annotate(n=Count("id"))
         .values_list("branch_id", "n")
@@ -282,7 +283,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
         per_branch[branch_id].never_visited += count
 
     for branch_id, count in (
-        pairings_with_status(Pairing.objects.live().filter(in_subtree(node, via="member__branch")), today=today)
+        pairings_with_status(Pairing.objects.live().filter(in_subtree(node, via="member__branch")), today=as_of)
         .filter(Q(is_overdue=True))
         .values("member__branch_id")
         .annotate(n=Count("id"))

@@ -99,6 +99,9 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "ancestors": ancestors,
             "form": form,
             "period": period,
+            # Overdue pairings and never-visited households are as of the period's end (today for the current one).
+            "as_of": min(period.end, timezone.localdate()),
+            "as_of_today": period.end >= timezone.localdate(),
             "result": result,
             "figures": figures,
             "columns": [(key, label) for key, label, _getter in COLUMNS],

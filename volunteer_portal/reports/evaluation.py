@@ -3,10 +3,10 @@ branch may be rated excellent — with the reasons when not.
 
 "凡是学雷锋活动开展不好的，单位处室不能评先，个人不得评优." Each branch is judged on its whole subtree for the
 year, with the figures of `figures.py`: months active, participation rate, its own required reports (all
-submitted and approved; which are owed is `selectors.owed_reports`, as in the summary), the share of its open
-pairings that are overdue today (pairings are judged on the day the evaluation is read, as the dashboard does; a
-past year's page shows today's pairings), and 常态化: the share of the year's activities held in March. The
-thresholds live in EvaluationCriteria, which an administrator edits.
+submitted and approved; which are owed is `selectors.owed_reports`, as in the summary), the share of its
+pairings running at the year's end that were overdue then (as of today while the year is still running: the
+figures' rule, so a past year is judged on its own pairings, not today's), and 常态化: the share of the year's
+activities held in March. The thresholds live in EvaluationCriteria, which an administrator edits.
 """
 
 import datetime as dt
@@ -31,7 +31,7 @@ CRITERIA = [
     ("months", gettext_lazy("Months active")),
     ("rate", gettext_lazy("Participation rate")),
     ("reports", gettext_lazy("Reports submitted and approved")),
-    ("overdue", gettext_lazy("Overdue pairings today")),
+    ("overdue", gettext_lazy("Overdue pairings at the year's end")),
     ("march", gettext_lazy("Year-round work (March share)")),
 ]
 
@@ -73,7 +73,7 @@ def evaluate(node: Branch, year: int, *, today: dt.date | None = None) -> list[B
     subtree = subtree_totals(node, own_figures(node, start, end, today=today), everything)
     own_open = dict(
         Pairing.objects.live()
-        .filter(in_subtree(node, via="member__branch"), open_pairing_q(today=today))
+        .filter(in_subtree(node, via="member__branch"), open_pairing_q(today=min(end, today)))
         .values("member__branch_id")
         .annotate(n=Count("id"))
         .values_list("member__branch_id", "n")

@@ -301,6 +301,8 @@ class DemoBuilder:
                         guardian_phone=self.phone() if grade <= 2 else "",
                         branch_id=holders[number % len(holders)],
                         household_status=self.rng.choice(statuses),
+                        # On the roster before any demo visit, so that past periods count the household too.
+                        registered_on=self.today - dt.timedelta(days=self.rng.randrange(400, 3000)),
                         family_situation=self.rng.choice(FAMILY_SITUATIONS),
                         development_goals=self.rng.choice(DEVELOPMENT_GOALS),
                         employment_skills=self.rng.choice(EMPLOYMENT_SKILLS),
