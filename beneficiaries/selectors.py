@@ -6,7 +6,21 @@ lists and the dashboards all use it.
 
 import datetime as dt
 
-from django.db.models import BooleanField, Case, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -52,15 +66,16 @@ def visit_list_for_beneficiary(beneficiary: Beneficiary) -> QuerySet[Visit]:
     )
 
 
-def assistance_totals(visits: QuerySet[Visit]) -> dict[str, object]:
-    """Sum of item values by kind over live visits, one grouped query."""
+def assistance_totals(visits: QuerySet[Visit]) -> dict[str, tuple[object, int]]:
+    """By kind over live visits: the sum of the item values given, and how many items had no value (the
+    documents often give none; such an item still counts). One grouped query."""
     rows = (
         AssistanceItem.objects.filter(visit__in=visits.filter(archived_at__isnull=True))
         .values("kind")
-        .annotate(total=Sum("value"))
+        .annotate(total=Sum("value"), unvalued=Count("id", filter=Q(value__isnull=True)))
         .order_by("kind")
     )
-    return {row["kind"]: row["total"] for row in rows}
+    return {row["kind"]: (row["total"] or 0, row["unvalued"]) for row in rows}
 
 
 def visit_get_for_user(user, pk, *, for_write: bool = False) -> Visit:

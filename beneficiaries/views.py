@@ -119,7 +119,7 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "beneficiary": beneficiary,
             "visits": visits,
-            "totals": [(label, totals.get(kind, 0)) for kind, label in AssistanceItem.Kind.choices],
+            "totals": [(label, *totals.get(kind, (0, 0))) for kind, label in AssistanceItem.Kind.choices],
             "pairings": pairings_with_status(beneficiary.pairings.live().select_related("member", "member__branch")),
             "needs": beneficiary.needs.all(),
             "history": history_rows(beneficiary),

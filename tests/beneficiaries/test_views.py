@@ -159,8 +159,20 @@ def test_the_detail_page_masks_numbers_and_totals_assistance(as_user, tree):
     response = as_user(tree.secretary_a).get(beneficiary.get_absolute_url())
     page = response.content.decode()
     assert beneficiary.id_number not in page and beneficiary.masked_id_number in page
-    assert dict(response.context["totals"])["慰问金"] == Decimal("800.00")
+    totals = {label: (total, unvalued) for label, total, unvalued in response.context["totals"]}
+    assert totals["慰问金"] == (Decimal("800.00"), 0)
     assert "¥800.00" in page and "¥120.50" in page and "9999" not in page
+
+
+def test_items_with_no_value_still_count_on_the_detail_page(as_user, tree):
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a)
+    visit = VisitFactory(beneficiary=beneficiary)
+    AssistanceItemFactory(visit=visit, kind="device", description="手摇轮椅", value=None)
+    AssistanceItemFactory(visit=visit, kind="device", description="助行器", value=Decimal("260"))
+    response = as_user(tree.secretary_a).get(beneficiary.get_absolute_url())
+    totals = {label: (total, unvalued) for label, total, unvalued in response.context["totals"]}
+    assert totals["康复器具"] == (Decimal("260"), 1)
+    assert "另有 1 件未填金额" in response.content.decode()
 
 
 def test_list_filters_and_search(as_user, tree):
