@@ -112,6 +112,10 @@ def crowded(tree):
                 visit=visit, kind=AssistanceItem.Kind.CASH, description="慰问金", value=Decimal("1000.00")
             )
     VisitFactory(beneficiary=households[0], branch=grid, date=dt.date(2026, 6, 1), follow_up_needed=True)
+    AssistanceItem.objects.create(  # handed to a group, no household named, value unknown
+        activity=activities[0], kind=AssistanceItem.Kind.DEVICE, description="为培训班学员免费适配假肢",
+        quantity=3, recipients=3,
+    )  # fmt: skip
     pairings = [
         PairingFactory(member=members[0], beneficiary=households[0], start_date=dt.date(2025, 1, 1)),
         PairingFactory(member=members[1], beneficiary=households[1], start_date=dt.date(2026, 1, 1)),
