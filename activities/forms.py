@@ -57,6 +57,10 @@ class ActivityForm(forms.ModelForm):
         self.fields["branch"].queryset = branches
         self.fields["type"].queryset = activity_type_choices()
         self.fields["campaign"].queryset = campaign_choices(user=user)
+        # The period beside the name: an activity dated outside it cannot be tied to the campaign.
+        self.fields["campaign"].label_from_instance = lambda campaign: _("%(name)s (%(start)s to %(end)s)") % {
+            "name": campaign.name, "start": campaign.start.isoformat(), "end": campaign.end.isoformat(),
+        }  # fmt: skip
         if not self.instance.pk:
             self.fields["date"].initial = timezone.localdate()
             self.fields["branch"].initial = own_branch_id(user)

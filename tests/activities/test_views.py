@@ -355,3 +355,11 @@ def test_the_service_refuses_participants_off_the_roll(tree, visit_type, roll_20
             participants={roll_2012["departed"]: Decimal("2")},
         )  # fmt: skip
     assert Activity.objects.count() == 0
+
+
+def test_the_campaign_choices_show_their_period(as_user, tree, people):
+    CampaignFactory(
+        branch=tree.district, name="学雷锋 关爱残疾人", start=dt.date(2014, 3, 1), end=dt.date(2014, 12, 31)
+    )
+    page = as_user(tree.secretary_a).get(CREATE).content.decode()
+    assert "学雷锋 关爱残疾人（2014-03-01 至 2014-12-31）" in page
