@@ -5,6 +5,8 @@ import math
 from django import template
 from django.utils.http import urlencode
 
+from volunteer_portal.branches.selectors import display_name as _display_name
+
 register = template.Library()
 
 
@@ -42,3 +44,9 @@ def index(sequence, position: int):
 def minutes(value) -> int:
     """A timedelta as whole minutes (for the sign-in lockout page)."""
     return int(value.total_seconds() // 60) if value else 0
+
+
+@register.filter
+def display_name(user) -> str:
+    """A person's name as pages show it (`branches.selectors.display_name`), never a bare login name if avoidable."""
+    return _display_name(user)

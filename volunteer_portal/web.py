@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy
 
-from volunteer_portal.branches.selectors import has_write_scope
+from volunteer_portal.branches.selectors import has_write_scope, with_display_names
 
 PAGE_SIZE = 20
 
@@ -45,7 +45,8 @@ def secretary_required(view: Callable) -> Callable:
 
 def history_rows(record, *, limit: int = 20) -> list:
     """The latest changes to a record, with who made them (django-simple-history)."""
-    return list(record.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+    rows = with_display_names(record.history.all(), "history_user")
+    return list(rows.order_by("-history_date", "-history_id")[:limit])
 
 
 def apply_service(request: HttpRequest, form, call: Callable[[], T]) -> T | None:

@@ -189,19 +189,29 @@ def drift(report: BranchReport, now: dict | None = None) -> list[tuple[str, obje
 def narrative_from(branch: Branch, label: str, values: dict) -> dict[str, str]:
     """The draft's prefilled sections: the figures written into sentences, the activities by type."""
     total = values["total"]
-    rate = percent(total["participating_members"] / total["members"]) if total["members"] else _("(no members)")
-    situation = _(
+    # Three sentences, so that a branch with nobody on the roll reads as such rather than "0 of 0 (no members)".
+    activities = _(
         "In %(period)s, %(branch)s held %(activities)s Lei Feng activities, with %(participations)s participations "
-        "by %(participants)s people and %(hours)s volunteer hours. %(participating)s of its %(members)s members "
-        "took part (%(rate)s). It made %(visits)s visits to %(households)s households and handed over assistance "
-        "worth %(assistance)s yuan; activities took place in %(months)s months."
+        "by %(participants)s people and %(hours)s volunteer hours."
     ) % {
         "period": label, "branch": branch.name, "activities": total["activities"],
         "participations": total["participations"], "participants": total["participants"], "hours": total["hours"],
-        "participating": total["participating_members"], "members": total["members"], "rate": rate,
+    }  # fmt: skip
+    if total["members"]:
+        roll = _("%(participating)s of its %(members)s members took part (%(rate)s).") % {
+            "participating": total["participating_members"], "members": total["members"],
+            "rate": percent(total["participating_members"] / total["members"]),
+        }  # fmt: skip
+    else:
+        roll = _("No members were on its roll at the end of the period, so no participation rate is given.")
+    reach = _(
+        "It made %(visits)s visits to %(households)s households and handed over assistance worth %(assistance)s "
+        "yuan; activities took place in %(months)s months."
+    ) % {
         "visits": total["visits"], "households": total["households"], "assistance": total["assistance_total"],
         "months": total["months_active"],
     }  # fmt: skip
+    situation = _("%(activities)s %(roll)s %(reach)s") % {"activities": activities, "roll": roll, "reach": reach}
     by_type = "；".join(_("%(type)s: %(count)s times, %(hours)s hours") % row for row in values["by_type"]) or _(
         "No activities were recorded in this period."
     )

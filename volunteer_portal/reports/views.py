@@ -18,7 +18,7 @@ from activities.models import Activity
 from activities.selectors import activity_list
 from beneficiaries.selectors import beneficiary_list, never_visited_q, open_follow_ups, pairing_list
 from volunteer_portal.branches.models import RoleGrant, in_subtree
-from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope
+from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_write_scope, with_display_names
 from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.dashboards.selectors import dashboard_node, dashboard_root_id
 from volunteer_portal.documents import workbook
@@ -106,7 +106,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "by_type": values["by_type"],
             "drift": selectors.drift(report, live["total"]),
             "typical": _activities(report).filter(pk__in=report.typical_activities.all()),
-            "events": report.events.select_related("actor"),
+            "events": with_display_names(report.events.all(), "actor"),
             "can_edit": selectors.may_edit(request.user, report),
             "can_review": selectors.may_review(request.user, report),
             "review_form": ReviewForm(),
