@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from volunteer_portal.branches.models import Member
-from volunteer_portal.documents import document, save, table
+from volunteer_portal.documents import document, save, signature, table
 
 from .models import Participation, StarLevel
 
@@ -80,7 +80,8 @@ def service_record_docx(member, rows: list, hours, cumulative, stars: int, issue
         [[f"{p.activity.date:%Y-%m-%d}", p.activity.title, p.activity.type, p.activity.branch.name, p.hours]
          for p in rows],
     )  # fmt: skip
-    doc.add_paragraph()
-    doc.add_paragraph(_("Issued by: %(issuer)s") % {"issuer": issuer})
-    doc.add_paragraph(_("Date of issue: %(day)s") % {"day": f"{timezone.localdate():%Y年%m月%d日}"})
+    signature(doc, [
+        _("Issued by: %(issuer)s") % {"issuer": issuer},
+        _("Date of issue: %(day)s") % {"day": f"{timezone.localdate():%Y年%m月%d日}"},
+    ])  # fmt: skip
     return save(doc)

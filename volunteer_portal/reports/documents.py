@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from volunteer_portal.dashboards.periods import period_label
-from volunteer_portal.documents import NUMERALS, document, save, section, table
+from volunteer_portal.documents import document, heading, save, section, table
 
 from .models import BranchReport
 from .selectors import ADDITIVE, FIGURE_LABELS, Summary, figure_rows, kinds_sentence
@@ -38,14 +38,15 @@ def report_docx(report: BranchReport, values: dict, typical: list) -> bytes:
             doc.add_paragraph(_("Typical cases:"))
             for activity in typical:
                 doc.add_paragraph(f"{activity.date:%Y-%m-%d} {activity.title}（{activity.type}）", style="List Bullet")
-    doc.add_paragraph().add_run(_("Figures")).bold = True
+    heading(doc, 1, 5, _("Main figures"))
+    heading(doc, 2, 1, _("Overall figures"))
     table(
         doc,
         [_("Figure"), _("Value")],
         [[label, value] for _name, label, value in figure_rows(values["total"])],
     )
     if values.get("by_type"):
-        doc.add_paragraph()
+        heading(doc, 2, 2, _("Activities by type"))
         table(
             doc,
             [_("Type of activity"), _("Activities"), _("Volunteer hours")],
@@ -81,16 +82,14 @@ def summary_docx(summary: Summary) -> bytes:
     }  # fmt: skip
     text = f"{text}{kinds_sentence(totals)}"
     section(doc, 1, _("The situation"), text)
-    per_branch = _("Figures per branch")
-    doc.add_paragraph().add_run(f"{NUMERALS[1]}、{per_branch}").bold = True
+    heading(doc, 1, 2, _("Figures per branch"))
     table(
         doc,
         [_("Branch"), _("Reports in"), *[str(FIGURE_LABELS[name]) for name in ADDITIVE]],
         [[child.name, f"{done} / {owed}", *[figures[name] for name in ADDITIVE]]
          for child, figures, done, owed in summary.children],
     )  # fmt: skip
-    status = _("Report status")
-    doc.add_paragraph().add_run(f"{NUMERALS[2]}、{status}").bold = True
+    heading(doc, 1, 3, _("Report status"))
     table(
         doc,
         [_("Branch"), _("Status"), _("Changed after submission")],
