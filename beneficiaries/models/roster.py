@@ -76,6 +76,8 @@ class RosterImportRow(models.Model):
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
+        verbose_name = _("roster import row")
+        verbose_name_plural = _("roster import rows")
         ordering = ["batch", "number"]
         constraints = [models.UniqueConstraint(fields=["batch", "number"], name="rosterimportrow_unique_number")]
 
