@@ -1,7 +1,35 @@
 """Form pieces shared by the apps' forms."""
 
 from django import forms
+from django.forms.boundfield import BoundField
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
+
+
+class PortalBoundField(BoundField):
+    """A required field says so with `aria-required="true"` instead of the `required` attribute (WCAG 1.3.1,
+    3.3.2). Our forms are `novalidate` (the server checks and says what is wrong, in Chinese), so `required` did
+    nothing but harm: Chromium announces an empty required select or date field as "invalid" before any submit,
+    and does not expose it as required at all. A select whose first option is a real value (困难类别: "none")
+    is required too, though the browser would not mark it: the asterisk and the announcement now agree.
+    Radio buttons and checkbox lists keep Django's behaviour (the group, not each box, would be required)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        widget = widget or self.field.widget
+        attrs = super().build_widget_attrs(attrs, widget)
+        if widget.is_hidden or isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
+            return attrs
+        marked = widget.use_required_attribute(self.initial) or isinstance(widget, forms.Select)
+        if self.field.required and self.form.use_required_attribute and marked:
+            attrs.pop("required", None)
+            attrs["aria-required"] = "true"
+        return attrs
+
+
+class PortalFormRenderer(DjangoTemplates):
+    """Django's renderer with `PortalBoundField` for every form, the admin's included (settings.FORM_RENDERER)."""
+
+    bound_field_class = PortalBoundField
 
 
 class DateInput(forms.DateInput):

@@ -123,6 +123,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "volunteer_portal.wsgi.application"
 
+# Every form marks its required fields with aria-required (volunteer_portal/forms.py).
+FORM_RENDERER = "volunteer_portal.forms.PortalFormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
