@@ -1,7 +1,10 @@
-"""Sign-in, sign-out (POST only, as Django 5 requires) and password change: Django's own views."""
+"""Sign-in, sign-out (POST only, as Django 5 requires) and password change: Django's own views; and "stay
+signed in" before the idle timeout."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+
+from . import views
 
 app_name = "accounts"
 
@@ -14,4 +17,5 @@ urlpatterns = [
         name="password_change",
     ),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("session/", views.session_extend, name="session-extend"),
 ]

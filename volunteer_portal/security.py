@@ -19,6 +19,8 @@ LAST_SEEN = "last_seen"
 SIGNED_IN = "signed_in"
 # Writing the session on every request would cost a query each time; the idle clock moves in steps of this.
 TOUCH_EVERY_SECONDS = 60
+# The warning that the idle timeout is near comes this long before it (WCAG 2.2.1), or halfway for short ones.
+WARN_SECONDS_BEFORE = 180
 
 
 class CharacterClassesValidator:
@@ -87,6 +89,24 @@ class SessionTimeoutMiddleware:
         logout(request)
         messages.info(request, reason)
         return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+
+
+def session_left_seconds(request) -> int:
+    """How long the signed-in user's session lasts without another request: the idle clock or the cap."""
+    now = int(time.time())
+    session = request.session
+    idle_left = settings.SESSION_IDLE_MINUTES * 60 - (now - session.get(LAST_SEEN, now))
+    cap_left = settings.SESSION_ABSOLUTE_HOURS * 3600 - (now - session.get(SIGNED_IN, now))
+    return max(0, min(idle_left, cap_left))
+
+
+def session_timeout(request) -> dict:
+    """Context processor: the seconds left and when to warn, for static/js/session.js (base.html)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    warn = min(WARN_SECONDS_BEFORE, settings.SESSION_IDLE_MINUTES * 30)
+    return {"session_left_seconds": session_left_seconds(request), "session_warn_seconds": warn}
 
 
 class NeverCacheSignedInMiddleware:

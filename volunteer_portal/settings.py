@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "volunteer_portal.security.session_timeout",
             ],
             # Project-wide template helpers that belong to no app.
             "libraries": {"portal": "volunteer_portal.templatetags"},

@@ -1,13 +1,17 @@
-"""Project-level views: the health check, the favicon."""
+"""Project-level views: the health check, the favicon, keeping a session alive."""
 
+import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import RedirectView
+
+from .security import LAST_SEEN, session_left_seconds
 
 
 @never_cache
@@ -34,3 +38,14 @@ class FaviconRedirect(RedirectView):
 
     def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
         return f"{settings.STATIC_URL}favicon.svg"
+
+
+@never_cache
+@require_POST
+@login_required
+def session_extend(request: HttpRequest) -> JsonResponse:
+    """ "Stay signed in" in the warning before the idle timeout (static/js/session.js): restart the idle clock
+    (the absolute cap stays) and say how long the session now lasts. An expired session never gets here: the
+    timeout middleware has signed it out and redirects to the sign-in page."""
+    request.session[LAST_SEEN] = int(time.time())
+    return JsonResponse({"left_seconds": session_left_seconds(request)})
