@@ -14,16 +14,19 @@ types, evaluation criteria, star levels), and the report requirement (party bran
 
 What the documents do not give, and what stands in for it:
 - members' names (the documents name only 柴建国): invented; 21 people on the 2012 roll (two of whom left in
-  2016 and 2018) and five who joined 2019–2025; join dates before 2011 are invented too;
-- ID numbers, birth dates and consent of the three named households (the form requires them): invented; 杨占平's
-  disability (肢体 二级) and 马忠杰's grade (二级) are not given: 肢体 is read from the wheelchair and walker;
+  2016 and 2018; the committee's deputy secretary is added on #9's own form) and five who joined 2019–2025;
+  their join dates, and who of a branch took part in which activity, are invented too;
+- ID numbers, birth dates, registration dates and consent of the three named households (the form requires
+  them): invented; 杨占平's disability (肢体 二级) and 马忠杰's grade (二级) are not given: 肢体 is read from the
+  wheelchair and the walker;
 - dates the documents leave vague: #4 and #7 ("去年七一") 2011-07-01; #6 ("3月5日前后，多次") one visit on
   2012-03-05; #9 ("March") 2012-03-20, before the report of 2012-03-23; the plan #10 runs over 2014; #11–#13
   ("2014") are dated 2014-06-10, 2014-09-16 and 2014-12-05;
 - hours: the form's default, 2 per person;
 - values: only #8's 1000 yuan and #4's "2000余元" (recorded as 2000) are given; every other item is recorded
-  with its value unknown, and group gifts (#1 the children in training, #11 the amputees) without a named
-  household;
+  with its value unknown, and the group gifts (#1 the children in training, #11 the amputees) without a named
+  household and without a number of recipients, which the documents do not give either;
+- the district's, streets' and communities' names and the district's people: invented (the plan names none);
 - the 2014 households: the documents name none; #14's pairing is 东园街道残联's cadre 李文静 with an invented
   household 马桂兰 of 丽园社区残协 (肢体 二级, 低保), met on 2014-03-05 and 2014-05-06, ended 2015-06-30.
 
