@@ -76,6 +76,24 @@ def mask_numbers_in(text: str) -> str:
     return ID_LIKE.sub(hide, text)
 
 
+# Two-character surnames common enough to be worth telling apart from a one-character surname and a given name.
+COMPOUND_SURNAMES = frozenset(
+    ["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕",
+     "令狐", "端木", "南宫", "独孤", "西门", "百里", "呼延", "万俟", "澹台", "公冶", "申屠", "太史", "闻人", "赫连",
+     "钟离", "宗政", "濮阳", "淳于", "单于", "拓跋"]
+)  # fmt: skip
+
+
+def surname_only(name: str) -> str:
+    """A household named where the text leaves the portal's pages (reminders, group chats): the surname and 某某,
+    never the full name (杨秀英 → 杨某某, 欧阳明 → 欧阳某某)."""
+    name = name.strip()
+    if not name:
+        return ""
+    surname = name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[0]
+    return f"{surname}某某"
+
+
 def birth_decade(birth_date: dt.date | None) -> str:
     if birth_date is None:
         return ""

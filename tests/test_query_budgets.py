@@ -156,3 +156,21 @@ def test_the_evaluation_page_a_page_at_a_time(as_user, tree, assert_flat_queries
     later = {"year": YEAR, "page": 2, "show": "ineligible"}
     assert_flat_queries(lambda: client.get(url, {"year": YEAR}), lambda: communities(tree, 15, start=25), queries=16,
                         also=[(lambda: client.get(url, later), 16)])  # fmt: skip
+
+
+def test_the_notifications_page(as_user, tree, assert_flat_queries):
+    from volunteer_portal.reminders.models import Channel, Kind, Reminder
+
+    def notify(start: int, count: int) -> None:
+        Reminder.objects.bulk_create(
+            Reminder(channel=Channel.PORTAL, user=tree.secretary_a, kind=Kind.REPORT_OVERDUE, subject=f"report:{n}",
+                     period="overdue", title=f"汇报逾期 {n}", link="/reports/", status=Reminder.Status.SENT)
+            for n in range(start, start + count)
+        )  # fmt: skip
+
+    notify(0, 2)
+    client = as_user(tree.secretary_a)
+    url = reverse("reminders:notification-list")
+    # session, user, the page's count and rows; the bell's count is kept in the session
+    assert_flat_queries(lambda: client.get(url), lambda: notify(2, 30), queries=4,
+                        also=[(lambda: client.get(url, {"page": 2}), 4)])  # fmt: skip

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "beneficiaries",
     "volunteer_portal.dashboards",
     "volunteer_portal.reports",
+    "volunteer_portal.reminders",
 ]
 
 MIDDLEWARE = [
@@ -122,10 +123,10 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "volunteer_portal.wsgi.application"
-
 # Every form marks its required fields with aria-required (volunteer_portal/forms.py).
 FORM_RENDERER = "volunteer_portal.forms.PortalFormRenderer"
+
+WSGI_APPLICATION = "volunteer_portal.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -198,6 +199,29 @@ HIDDEN_CHECKS_PER_DAY = envint("HIDDEN_CHECKS_PER_DAY", 20)
 SIMPLE_HISTORY_REVERT_DISABLED = True
 if ACCESS_LOG_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be at least 183 (six months).")
+
+# Reminders (manage.py send_reminders): email through Django's framework (the console in development: messages
+# are printed), links back to the portal at PORTAL_BASE_URL, and 企业微信 robots given WECOM_TIMEOUT_SECONDS.
+# A failing email or robot message is tried again after each of REMINDER_RETRY_DELAYS seconds, then on later
+# runs after REMINDER_RETRY_MINUTES (doubling), for at most REMINDER_MAX_RUNS runs.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "【学雷锋志愿助残】")
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+WECOM_TIMEOUT_SECONDS = envint("WECOM_TIMEOUT_SECONDS", 5)
+REMINDER_RETRY_DELAYS = [1, 4]
+REMINDER_RETRY_MINUTES = envint("REMINDER_RETRY_MINUTES", 30)
+REMINDER_MAX_RUNS = envint("REMINDER_MAX_RUNS", 5)
 
 # Sessions: signed out after SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS after sign-in.
 SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", 30)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("reports/", include("volunteer_portal.reports.urls")),
     path("members/", include("activities.member_urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
+    path("notifications/", include("volunteer_portal.reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
