@@ -961,6 +961,11 @@ def test_the_2014_campaign_counts_per_community_and_per_leadership_member(story)
     community = target_card(page, "每个社区慰问1户")
     assert "已完成 1 / 5" in community, community
     assert "尚未完成： 春晖社区残协、湖畔社区残协、碧水社区残协、新华社区残协" in community, community
+    # The previews the secretary saw before saving said how each would be counted, over the district's tree.
+    previews = story.facts["previews"]
+    assert "共 5 个社区" in previews["各街道残联须对每个社区慰问1户贫困残疾人家庭"], previews
+    leadership_preview = previews["区残联领导班子每人慰问1户贫困残疾人家庭"]
+    assert "每位领导班子成员" in leadership_preview and "（共 3 人）" in leadership_preview, leadership_preview
     # No leadership member visited a household in the plan's year: "0 of 3", not left out.
     leadership = target_card(page, "领导班子每人慰问1户")
     assert "已完成 0 / 3" in leadership, leadership
@@ -981,3 +986,22 @@ def test_the_2014_dashboard_reads_2014_as_it_was(story):
     today = lines(section(story.go(page, f"/dashboard/{story.branches['cdq'].pk}/"), "headline"))
     assert "0 个结对超期" in today, today
     assert "康复器具 1 件（均未填金额） ¥0.00" in assistance, assistance  # #11's prostheses, a group gift
+
+
+def test_an_activity_after_the_plan_cannot_be_tied_to_it(story):
+    """A 2015 activity is not offered the 2014 plan, or is refused it with a message naming the plan's end."""
+    page = story.go(story.page("cdq_secretary"), "/activities/new/")
+    labelled(page, "日期").fill("2015-01-10")
+    page.locator("button[name=refresh_roll]").click()
+    page.wait_for_load_state("domcontentloaded")
+    choose(page, "活动类型", "走访慰问")
+    labelled(page, "标题").fill("2015年新春走访")
+    campaign = labelled(page, "活动方案")
+    offered = campaign.locator("option").all_inner_texts()
+    if any(CAMPAIGN in option for option in offered):
+        choose(page, campaign, CAMPAIGN)
+        page.get_by_role("button", name="保存", exact=True).click()
+        page.wait_for_load_state("domcontentloaded")
+        summary = " ".join(page.locator("#error-summary").inner_text().split())
+        assert "活动方案" in summary and "2014-12-31" in summary, summary
+        assert "/activities/new/" in page.url
