@@ -1,5 +1,6 @@
 """Required and invalid state (WCAG 1.3.1, 3.3.2; issue 15): every required field is announced as required
-(`aria-required`), none is announced invalid before a submit, and the asterisk agrees with both."""
+(`aria-required`), none is announced invalid before a submit, and the asterisk agrees with both. And every box
+has a name of its own, the admin's date-time pairs included (volunteer_portal/forms.py, PortalBoundField)."""
 
 import re
 
@@ -54,3 +55,11 @@ def test_checkbox_lists_are_not_each_marked_required(as_user, tree):
     page = as_user(tree.secretary_a).get(reverse("beneficiaries:beneficiary-create")).content.decode()
     needs = re.findall(r'<input[^>]*name="needs"[^>]*>', page)
     assert needs and all("aria-required" not in tag and " required" not in tag for tag in needs)
+
+
+def test_the_admin_split_date_and_time_boxes_are_each_named(as_user, superuser, records):
+    """The admin's one <label> for a date-time field points at neither box (a MultiWidget has no single id)."""
+    page = as_user(superuser).get(f"/admin/beneficiaries/visit/{records['visit'].pk}/change/").content.decode()
+    date = control(page, "id_follow_up_closed_at_0")
+    time = control(page, "id_follow_up_closed_at_1")
+    assert re.search(r'aria-label="[^"]+：日期"', date) and re.search(r'aria-label="[^"]+：时间"', time)

@@ -19,6 +19,12 @@ class PortalBoundField(BoundField):
         attrs = super().build_widget_attrs(attrs, widget)
         if widget.is_hidden or isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
             return attrs
+        if isinstance(widget, forms.SplitDateTimeWidget):
+            # The admin's date and time boxes share one <label>, which points at neither (a MultiWidget has no
+            # single id): each box gets its own name (WCAG 1.3.1, 4.1.2).
+            date, time = widget.widgets
+            date.attrs.setdefault("aria-label", _("%(field)s: date") % {"field": self.label})
+            time.attrs.setdefault("aria-label", _("%(field)s: time") % {"field": self.label})
         marked = widget.use_required_attribute(self.initial) or isinstance(widget, forms.Select)
         if self.field.required and self.form.use_required_attribute and marked:
             attrs.pop("required", None)

@@ -1,9 +1,11 @@
 """WCAG 2.1 AA, checked by axe-core in Chromium (issue 15): the key pages, signed in as each role, at 1280 px and
 360 px, in Chinese and English, with no serious or critical violation. axe is the pinned copy in vendor/."""
 
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from beneficiaries.models import Beneficiary
 
@@ -50,6 +52,8 @@ def pages(tree, records, superuser):
         "/admin/",
         "/admin/beneficiaries/beneficiary/",
         f"/admin/beneficiaries/beneficiary/{beneficiary.pk}/change/",
+        f"/admin/branches/branch/{tree.branch_a.pk}/change/",  # autocomplete (select2) boxes, the role inline
+        f"/admin/beneficiaries/visit/{records['visit'].pk}/change/",  # split date and time boxes
     ]
     return {"secretary_a": secretary, "root_leader": leader, superuser.username: admin}
 
@@ -100,3 +104,27 @@ def test_no_key_page_scrolls_sideways_at_320_px(live_server, chromium_browser, p
                 assert box is None or box["height"] < 2.5 * 16, f"{url}: a sum of money wraps"
         context.close()
     assert wide == {}
+
+
+def test_the_admin_autocomplete_boxes_are_named_by_their_label(live_server, chromium_browser, tree, records,
+                                                              superuser):  # fmt: skip
+    """axe passes a select2 box named by the value it shows; a screen reader must also hear which field it is."""
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, superuser.username)
+    checked = 0
+    for url in (f"/admin/branches/branch/{tree.branch_a.pk}/change/",
+                f"/admin/beneficiaries/visit/{records['visit'].pk}/change/"):  # fmt: skip
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("load")
+        for select_id in page.locator("select.admin-autocomplete").evaluate_all("(all) => all.map((s) => s.id)"):
+            label = page.locator(f"label[for='{select_id}']")
+            if label.count() == 0:
+                continue  # a tabular inline's box, named by its column
+            box = page.locator(f"#{select_id} + .select2 .select2-selection[role=combobox]")
+            name = label.inner_text().strip().rstrip(":：")
+            expect(box).to_have_accessible_name(re.compile("^" + re.escape(name)))
+            checked += 1
+    context.close()
+    assert checked >= 2
