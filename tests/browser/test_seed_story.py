@@ -39,6 +39,7 @@ import datetime as dt
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pytest
 from docx import Document
@@ -735,22 +736,21 @@ def create_campaign(story: Story, page) -> None:
 def _live_server_helper(live_server):
     """Replaces pytest-django's helper of the same name for this module only. That helper gives every test that
     uses the live server a transactional database, which empties every table when the test ends; here the
-    story is entered once for the module (entering it takes most of the time) and each test reads it."""
-    live_server._live_server_modified_settings.enable()
+    story is entered once for the module (entering it takes most of the time) and each test reads it. The
+    settings that helper changes (the live server's host allowed) the story changes for the whole module."""
     yield
-    live_server._live_server_modified_settings.disable()
 
 
 @pytest.fixture(scope="module")
 def story(django_db_setup, django_db_blocker, live_server, chromium_browser):
     from django.core.management import call_command
-    from django.test.utils import override_settings
+    from django.test.utils import modify_settings, override_settings
 
     # The accounts' passwords are hashed as the other tests' are (tests/conftest.py, _fast_passwords), so that
     # a leader can sign in during a test too.
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast:
-        live_server._live_server_modified_settings.enable()
+    host = modify_settings(ALLOWED_HOSTS={"append": urlsplit(live_server.url).hostname})
+    with django_db_blocker.unblock(), fast, host:
         story = Story(url=live_server.url, browser=chromium_browser)
         build_setup(story)
         enter_2011_2012(story)
