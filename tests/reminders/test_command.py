@@ -18,6 +18,7 @@ def demo():
 
 def test_seed_demo_leaves_notifications_for_secretary1_and_leader(demo):
     assert Reminder.objects.filter(user__username="secretary1", kind=Kind.REPORT_OVERDUE).exists()
+    assert Reminder.objects.filter(user__username="secretary1", kind=Kind.PAIRING_DUE).exists()
     assert Reminder.objects.filter(user__username="leader", kind=Kind.LEADER_WEEKLY).exists()
 
 
@@ -28,7 +29,7 @@ def test_the_dry_run_on_the_demo_lists_a_pairing_and_a_report_reminder_and_recor
     text = out.getvalue()
     assert "secretary1" in text and "leader" in text
     assert "逾期未报" in text  # a report
-    assert "结对" in text and "某某" in text  # a pairing, its household named by surname
+    assert "结对走访即将到期" in text and "某某" in text  # a pairing, its household named by surname
     assert "Dry run" in text
     assert not Reminder.objects.exists()
     call_command("send_reminders", stdout=io.StringIO())

@@ -229,3 +229,12 @@ def test_hours_waiting_for_confirmation_remind_nobody_yet(tree):
     assert rules.hours_waiting(TODAY) == []
     run()
     assert not Reminder.objects.exists()
+
+
+def test_the_households_secretary_hears_of_a_pairing_by_another_branchs_member(tree):
+    member = MemberFactory(branch=tree.branch_b, name="李强")
+    pair(member, BeneficiaryFactory(branch=tree.branch_a, name="杨秀英"), due_in=2)
+    run()
+    for secretary in (tree.secretary_a, tree.secretary_b):
+        digest = Reminder.objects.get(user=secretary, kind=Kind.SECRETARY_WEEKLY)
+        assert "杨某某（丽景社区），结对人李强" in digest.body

@@ -243,17 +243,23 @@ def report_messages(due: list[ReportDue], secretaries: Secretaries) -> list[Mess
 def secretary_digests(
     pairings: list[Any], due: list[ReportDue], secretaries: Secretaries, today: dt.date
 ) -> list[Message]:
-    """Once a week, to each secretary: the pairings of their members due soon or overdue, and the reports still
-    overdue or returned; to each branch's group robot the same for that branch."""
+    """Once a week, to each secretary: the pairings of their members or their households due soon or overdue,
+    and the reports still overdue or returned; to each branch's group robot the same for that branch."""
     week, _monday = week_of(today)
     per_user: dict[int, tuple[object, list[str], list[str]]] = {}
     per_branch: dict[int, tuple[Branch, list[str], list[str]]] = {}
     for pairing in pairings:
-        branch = pairing.member.branch
+        # A pairing is in the scope of the member's branch and of the household's (PAIRING_SCOPE): both hear of it.
         line = pairing_line(pairing, today)
-        for user in secretaries.of(branch):
+        branches = {
+            pairing.member.branch.pk: pairing.member.branch,
+            pairing.beneficiary.branch.pk: pairing.beneficiary.branch,
+        }
+        users = {user.pk: user for branch in branches.values() for user in secretaries.of(branch)}
+        for user in users.values():
             per_user.setdefault(user.pk, (user, [], []))[1].append(line)
-        per_branch.setdefault(branch.pk, (branch, [], []))[1].append(line)
+        for branch in branches.values():
+            per_branch.setdefault(branch.pk, (branch, [], []))[1].append(line)
     for item in due:
         if item.state == Kind.REPORT_DUE:
             continue  # told once already; the digest names what is late

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from volunteer_portal.branches.models import Branch
+from volunteer_portal.reminders.demo import pair_demo_secretary
 from volunteer_portal.reminders.services import send_reminders
 
 from ...demo import DEMO_PASSWORD, DemoBuilder, build_demo_reports
@@ -53,7 +54,8 @@ class Command(BaseCommand):
             # query on 100,000 activities ran for minutes instead of a fraction of a second.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        # Today's reminders, so that secretary1's and leader's bells show what is due.
+        # Today's reminders, so that secretary1's and leader's bells show what is due (with a pairing due soon).
+        counts["pairings"] += pair_demo_secretary()
         counts["reminders"] = len(send_reminders().planned)
         self.stdout.write(self.style.SUCCESS("Demo data created:"))
         for name, count in counts.items():
