@@ -64,6 +64,11 @@ def test_outsiders_cannot_open_or_see_anothers_notification(as_user, tree, clien
     for target in [LIST, url, reverse("reminders:preferences")]:
         response = client.get(target)
         assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    for target in [reverse("reminders:notification-read-all"), reverse("reminders:preferences")]:
+        response = client.post(target, {"portal": "on"})
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    reminder.refresh_from_db()
+    assert reminder.read_at is None and not ReminderPreference.objects.exists()
 
 
 def test_a_robots_reminder_is_no_ones_notification(as_user, tree, superuser):
