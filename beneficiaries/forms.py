@@ -248,16 +248,15 @@ class AssistanceItemForm(forms.ModelForm):
 
 
 class GroupItemForm(AssistanceItemForm):
-    """An item handed over at an activity to people not recorded by name: how many received it is required."""
+    """An item handed over at an activity to people not recorded by name, with how many received it when that
+    is known (like the value, it often is not: the item still counts)."""
 
     class Meta(AssistanceItemForm.Meta):
         fields = ["kind", "description", "quantity", "recipients", "value"]
-        error_messages = {"recipients": {"required": _("Give how many people received it (at least 1).")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["recipients"].required = True
-        self.fields["recipients"].help_text = _("How many people received it; an estimate is fine.")
+        self.fields["recipients"].help_text = _("How many people received it; an estimate is fine, blank if unknown.")
 
 
 # Group items of an activity: changed, added or removed in place.

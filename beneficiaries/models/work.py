@@ -168,7 +168,7 @@ class AssistanceItem(TimeStampedModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100000)],
-        help_text=_("How many people received it."),
+        help_text=_("How many people received it; leave blank if not known."),
     )
     value = models.DecimalField(
         _("value (yuan)"),
@@ -195,14 +195,14 @@ class AssistanceItem(TimeStampedModel):
                 name="assistanceitem_visit_or_activity",
                 violation_error_message=_("An item is handed over either on a visit or at an activity."),
             ),
-            # The household of a visit is its one recipient; a group item says how many people it reached (a NULL
-            # would pass a plain "recipients >= 1", as SQL checks pass on unknown).
+            # The household of a visit is its one recipient; a group item may say how many people it reached
+            # (often not known: the documents give no count of the children in training), at least 1 if given.
             models.CheckConstraint(
                 condition=Q(activity__isnull=True, recipients__isnull=True)
-                | Q(activity__isnull=False, recipients__isnull=False, recipients__gte=1),
+                | (Q(activity__isnull=False) & (Q(recipients__isnull=True) | Q(recipients__gte=1))),
                 name="assistanceitem_recipients_of_group_items",
                 violation_error_message=_(
-                    "Give the number of recipients (at least 1) of an item handed over at an activity."
+                    "Only an item handed over at an activity has a number of recipients, and it is at least 1."
                 ),
             ),
         ]

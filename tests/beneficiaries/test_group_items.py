@@ -41,11 +41,10 @@ def test_an_item_belongs_to_a_visit_or_to_an_activity_never_both_nor_neither(tre
             item.save()
 
 
-def test_a_group_item_says_how_many_received_it_and_a_visit_item_does_not(tree):
+def test_a_group_item_may_say_how_many_received_it_and_a_visit_item_does_not(tree):
     activity = ActivityFactory(branch=tree.branch_a)
-    missing = AssistanceItem(activity=activity, kind="device", description="假肢")
-    with pytest.raises(ValidationError, match="须填写受助人数"):
-        missing.full_clean()
+    # The documents give no count of the amputees fitted with prostheses: the item still counts.
+    AssistanceItem(activity=activity, kind="device", description="假肢").full_clean()
     on_visit = AssistanceItem(visit=VisitFactory(), kind="device", description="轮椅", recipients=2)
     with pytest.raises(ValidationError):
         on_visit.full_clean()
@@ -85,12 +84,12 @@ def test_a_secretary_records_group_items_with_unknown_values(as_user, tree):
 def test_bad_rows_get_chinese_messages_and_nothing_is_lost(as_user, tree):
     activity = ActivityFactory(branch=tree.branch_a)
     client = as_user(tree.secretary_a)
-    no_recipients = {**PROSTHESES, "recipients": ""}
+    no_recipients = {**PROSTHESES, "recipients": "0"}
     negative = {**SCHOOLBAGS, "value": "-5"}
     response = client.post(url(activity), item_forms(rows=[no_recipients, negative]))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "请填写受助人数（至少 1 人）" in page and "金额不能为负" in page
+    assert "1" in str(response.context["formset"].forms[0].errors["recipients"]) and "金额不能为负" in page
     assert 'value="假肢"' in page and 'value="书包、文具盒、小食品"' in page  # what was typed is still there
     assert not activity.group_items.exists()
 
@@ -152,3 +151,13 @@ def test_the_group_items_page_runs_flat_queries(as_user, tree, assert_flat_queri
         queries=7,
         also=[(lambda: client.get(activity.get_absolute_url()), 11)],
     )
+
+
+def test_an_unknown_number_of_recipients_is_kept_as_unknown(as_user, tree):
+    activity = ActivityFactory(branch=tree.branch_a)
+    client = as_user(tree.secretary_a)
+    response = client.post(url(activity), item_forms(rows=[{**SCHOOLBAGS, "recipients": "", "value": ""}]))
+    assert response.status_code == 302
+    item = activity.group_items.get()
+    assert (item.recipients, item.value) == (None, None)
+    assert "人数不详" in client.get(activity.get_absolute_url()).content.decode()
