@@ -45,3 +45,16 @@ def test_the_report_history_names_people_not_logins(as_user, tree, work):  # noq
     events = page[page.index('id="events-heading"') :]  # the events, then the change history
     assert "杨兵兵" in events and "兴庆区残联 领导" in events
     assert "secretary_a" not in events and "district_leader" not in events
+
+
+def test_items_with_no_value_are_named_beside_the_sum(as_user, tree):  # noqa: F811
+    from decimal import Decimal
+
+    from ..factories import AssistanceItemFactory, VisitFactory
+
+    visit = VisitFactory(branch=tree.branch_a, beneficiary__branch=tree.branch_a, date=dt.date(2026, 7, 9))
+    AssistanceItemFactory(visit=visit, kind="cash", value=Decimal("1000"))
+    AssistanceItemFactory(visit=visit, kind="device", description="手摇轮椅", value=None)
+    AssistanceItemFactory(visit=visit, kind="goods", description="衣物", value=None)
+    report = draft(as_user(tree.secretary_a), tree.branch_a)
+    assert "1000" in report.basic_situation and "另有 2 件物品未填金额，未计入上述金额" in report.basic_situation

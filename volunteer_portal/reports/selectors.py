@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from activities.models import Activity
 from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree, is_under
@@ -211,6 +211,13 @@ def narrative_from(branch: Branch, label: str, values: dict) -> dict[str, str]:
         "visits": total["visits"], "households": total["households"], "assistance": total["assistance_total"],
         "months": total["months_active"],
     }  # fmt: skip
+    unvalued = sum((total.get("assistance_unvalued") or {}).values())  # older frozen figures lack it
+    if unvalued:
+        reach += ngettext(
+            " %(count)s item handed over has no value given and is not in that sum.",
+            " %(count)s items handed over have no value given and are not in that sum.",
+            unvalued,
+        ) % {"count": unvalued}
     situation = _("%(activities)s %(roll)s %(reach)s") % {"activities": activities, "roll": roll, "reach": reach}
     by_type = "；".join(_("%(type)s: %(count)s times, %(hours)s hours") % row for row in values["by_type"]) or _(
         "No activities were recorded in this period."
