@@ -39,6 +39,16 @@ def test_the_dry_run_on_the_demo_lists_a_pairing_and_a_report_reminder_and_recor
     assert "0 reminders would be sent" in out.getvalue()
 
 
+def test_the_dry_run_after_make_runs_demo_lists_what_was_already_sent(demo):
+    # seed_demo (make run) sends the day's reminders once; a dry run then says what they were.
+    out = io.StringIO()
+    call_command("send_reminders", "--dry-run", stdout=out)
+    text = out.getvalue()
+    assert "0 reminders would be sent" in text and "Already sent before, so not sent again" in text
+    already = text.split("Already sent before", 1)[1]
+    assert "逾期未报" in already and "结对走访即将到期" in already and "secretary1" in already
+
+
 def test_today_must_be_a_date(tree):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_reminders", "--today", "2026-13-01")

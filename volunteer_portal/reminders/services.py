@@ -30,6 +30,7 @@ KEEP_TRYING_DAYS = 7  # a reminder not delivered within a week is out of date: g
 @dataclass
 class Outcome:
     planned: list[Reminder] = field(default_factory=list)  # new reminders (recorded unless a dry run)
+    already: list[Reminder] = field(default_factory=list)  # a dry run's: called for today, recorded before
     sent: int = 0
     failed: int = 0
 
@@ -38,8 +39,8 @@ def _key(reminder: Reminder) -> tuple:
     return (reminder.channel, reminder.user_id, reminder.robot_id, reminder.kind, reminder.subject, reminder.period)
 
 
-def plan(today: dt.date, *, now: dt.datetime) -> list[Reminder]:
-    """The reminders the rules call for today that were not recorded before (unsaved)."""
+def plan(today: dt.date, *, now: dt.datetime) -> tuple[list[Reminder], list[Reminder]]:
+    """The reminders the rules call for today (unsaved): those not recorded before, and those that were."""
     messages = rules.all_messages(today)
     robots = {robot.branch_id: robot for robot in GroupRobot.objects.filter(active=True, branch__active=True)}
     preferences = {p.user_id: p for p in ReminderPreference.objects.all()}
@@ -66,7 +67,8 @@ def plan(today: dt.date, *, now: dt.datetime) -> list[Reminder]:
             "channel", "user_id", "robot_id", "kind", "subject", "period"
         )
     )
-    return [reminder for key, reminder in candidates.items() if key not in recorded]
+    new = [reminder for key, reminder in candidates.items() if key not in recorded]
+    return new, [reminder for key, reminder in candidates.items() if key in recorded]
 
 
 def send_reminders(
@@ -77,8 +79,10 @@ def send_reminders(
     now = timezone.now()
     today = today or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
-        outcome = Outcome(planned=plan(today, now=now))
+        new, already = plan(today, now=now)
+    outcome = Outcome(planned=new)
     if dry_run:
+        outcome.already = already
         return outcome
     with transaction.atomic():
         # A second run at the same time records nothing twice: the unique keys refuse it.

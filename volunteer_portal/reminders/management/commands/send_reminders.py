@@ -26,14 +26,22 @@ class Command(BaseCommand):
                 raise CommandError(f"--today must be a date written YYYY-MM-DD, not {options['today']!r}.") from None
         outcome = send_reminders(today=today, dry_run=options["dry_run"])
         for reminder in outcome.planned:
-            to = reminder.user.get_username() if reminder.user else f"robot: {reminder.robot.branch}"  # type: ignore[union-attr]
-            self.stdout.write(f"{Channel(reminder.channel).label} → {to} · {reminder.get_kind_display()} · "
-                              f"{reminder.title}")  # fmt: skip
+            self.stdout.write(self._line(reminder))
             if options["dry_run"]:
                 for line in reminder.body.splitlines():
                     self.stdout.write(f"    {line}")
         if options["dry_run"]:
             self.stdout.write(f"Dry run: {len(outcome.planned)} reminders would be sent; nothing was recorded.")
+            if outcome.already:
+                # What the rules call for today but was sent on an earlier run (each reminder goes once).
+                self.stdout.write(f"Already sent before, so not sent again: {len(outcome.already)}")
+                for reminder in outcome.already:
+                    self.stdout.write(f"  {self._line(reminder)}")
         else:
             self.stdout.write(f"{len(outcome.planned)} new reminders; {outcome.sent} emails or robot messages sent, "
                               f"{outcome.failed} failed (tried again on a later run).")  # fmt: skip
+
+    @staticmethod
+    def _line(reminder) -> str:
+        to = reminder.user.get_username() if reminder.user else f"robot: {reminder.robot.branch}"
+        return f"{Channel(reminder.channel).label} → {to} · {reminder.get_kind_display()} · {reminder.title}"
