@@ -36,9 +36,7 @@ from django.utils.translation import gettext as _
 from activities.models import Activity, Campaign, CampaignTarget, Participation
 from activities.selectors import target_branches_q
 from beneficiaries.models import Beneficiary, Visit, VisitVisitor
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under
-
-from .figures import active_at
+from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under, on_roll_q
 
 Metric = CampaignTarget.Metric
 Subject = CampaignTarget.Subject
@@ -361,7 +359,7 @@ def _branch_candidates(target: CampaignTarget, node: Branch) -> Q:
 def _member_candidates(target: CampaignTarget, node: Branch, *, on_roll: bool = True) -> Q:
     condition = in_subtree(_evaluation_root(node, target.campaign.branch), via="branch")
     if on_roll:
-        condition &= active_at(target.campaign.end)
+        condition &= on_roll_q(target.campaign.end)
     return condition & Q(is_leadership=True) if target.leadership_only else condition
 
 

@@ -116,11 +116,6 @@ class Rollup:
     own: dict[int, Figures] = field(default_factory=dict)  # each branch's additive figures on its own records
 
 
-def active_at(day: dt.date) -> Q:
-    """Members on the roll at the end of a day: the roll's one rule, `on_roll_q` (branches)."""
-    return on_roll_q(day)
-
-
 def took_part_in(start: dt.date, end: dt.date) -> Exists:
     """For a Member row: whether they took part in any live activity dated in [start, end]. The participation
     rate and the list of members who have not taken part both ask this."""
@@ -260,7 +255,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
 
     took_part = took_part_in(start, end)
     for branch_id, members, participating in (
-        Member.objects.filter(active_at(end), in_subtree(node, via="branch"))
+        Member.objects.filter(on_roll_q(end), in_subtree(node, via="branch"))
         .values("branch_id")
         .annotate(n=Count("id"), took=Sum(Case(When(took_part, then=1), default=0, output_field=IntegerField())))
         .values_list("branch_id", "n", "took")

@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from beneficiaries.models import AssistanceItem
-from volunteer_portal.branches.models import Branch, Member, in_subtree
+from volunteer_portal.branches.models import Branch, Member, in_subtree, on_roll_q
 from volunteer_portal.documents import workbook
 from volunteer_portal.web import download, paginate
 
 from .assistance import by_kind, unvalued_total
 from .campaigns import campaign_progress
-from .figures import Figures, Rollup, active_at, rollup, took_part_in
+from .figures import Figures, Rollup, rollup, took_part_in
 from .forms import Period, PeriodForm
 from .selectors import dashboard_node, dashboard_root_id
 
@@ -134,7 +134,7 @@ def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
     node, ancestors, _subtree = dashboard_node(request.user, pk)
     _form, period = _period(request)
     members = (
-        Member.objects.filter(active_at(period.end), in_subtree(node, via="branch"))
+        Member.objects.filter(on_roll_q(period.end), in_subtree(node, via="branch"))
         .exclude(took_part_in(period.start, period.end))
         .select_related("branch")
         .order_by("branch__path", "name")

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from activities.models import Activity, Participation
-from volunteer_portal.branches.models import Branch, Member
-from volunteer_portal.dashboards.figures import active_at, took_part_in
+from volunteer_portal.branches.models import Branch, Member, on_roll_q
+from volunteer_portal.dashboards.figures import took_part_in
 from volunteer_portal.dashboards.periods import Frequency, period_of
 
 from .. import services
@@ -77,5 +77,5 @@ def _everyone_takes_part(branches: list[Branch], today: dt.date) -> None:
         activity = Activity.objects.filter(branch=branch, date__gte=year_start).order_by("-date").first()
         if activity is None:
             continue
-        missing = Member.objects.filter(active_at(today), branch=branch).exclude(took_part_in(year_start, today))
+        missing = Member.objects.filter(on_roll_q(today), branch=branch).exclude(took_part_in(year_start, today))
         Participation.objects.bulk_create([Participation(activity=activity, member=m) for m in missing])
