@@ -33,8 +33,10 @@ def names(response) -> list[str]:
 
 
 def without_tokens(html: str, guess: str) -> str:
-    """A page with what differs between any two requests (the CSRF token, the echoed search) taken out."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html).replace(guess, "…")
+    """A page with what differs between any two requests (the CSRF token, the session's countdown in seconds, the
+    echoed search) taken out."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    return re.sub(r'data-session-left="\d+"', "", html).replace(guess, "…")
 
 
 # --- the display -----------------------------------------------------------------------------------------------
