@@ -2,13 +2,15 @@
 session timeouts, and no copies of signed-in pages in caches. Login-failure lockout is django-axes
 (settings.AXES_*); the security headers are Django's SecurityMiddleware and django-csp."""
 
+import contextlib
+import ipaddress
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import ValidationError
+from django.core.exceptions import MiddlewareNotUsed, ValidationError
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
@@ -122,3 +124,23 @@ class NeverCacheSignedInMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class ProxiedClientAddressMiddleware:
+    """Behind the HTTPS proxy (BEHIND_HTTPS_PROXY) REMOTE_ADDR is the proxy's; the browser's is in X-Real-IP.
+
+    nginx sets the header itself, replacing any the browser sent (deploy/nginx/volunteer-portal.conf), so the access
+    log and django-axes' lockout, which read REMOTE_ADDR, see the client. It is trusted as X-Forwarded-Proto is:
+    only the proxy reaches gunicorn. Without the setting the header is ignored.
+    """
+
+    def __init__(self, get_response):
+        if not settings.BEHIND_HTTPS_PROXY:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        address = request.META.get("HTTP_X_REAL_IP", "").strip()
+        with contextlib.suppress(ValueError):  # absent or not one address: keep the connection's
+            request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
+        return self.get_response(request)
