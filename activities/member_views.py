@@ -38,7 +38,8 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
     search = search_term(request.GET.get("q"))
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(phone__endswith=search))
-    page = paginate(request, member_year_figures(queryset, year=year).order_by("branch__path", "name"), per_page=50)
+    page = paginate(request, queryset.order_by("branch__path", "name"), per_page=50)
+    page.object_list = member_year_figures(page.object_list, year=year)
     return render(
         request,
         "activities/member_list.html",

@@ -164,8 +164,13 @@ class Activity(ArchivableModel):
     participants: "models.ManyToManyField[Member, Participation]" = models.ManyToManyField(
         Member, verbose_name=_("participants"), through="Participation", related_name="activities"
     )
+    # Stored so that the list can show and sort by them without counting every activity's participations
+    # (DESIGN.md: list pages never aggregate rows they do not show); `activity_totals_refresh` keeps them.
+    participant_count = models.PositiveIntegerField(_("participants"), default=0, editable=False)
+    total_hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=1, default=Decimal(0), editable=False)
 
-    history = HistoricalRecords()
+    # The stored totals stay out of the history: it says who changed what, not what followed from it.
+    history = HistoricalRecords(excluded_fields=["participant_count", "total_hours"])
 
     class Meta:
         verbose_name = _("activity")

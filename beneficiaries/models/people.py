@@ -150,8 +150,13 @@ class Beneficiary(ArchivableModel):
         related_name="beneficiaries",
         blank=True,
     )
+    # The latest live visit's day, stored so that the list shows, sorts and filters ("never visited") by it
+    # without reading every visit (DESIGN.md: list pages never aggregate rows they do not show). Kept by
+    # `beneficiaries.upkeep`, called by the visit services and the admin; not in the history, which says who
+    # changed what, not what followed from it.
+    last_visit_on = models.DateField(_("last visit"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["last_visit_on"])
 
     class Meta:
         verbose_name = _("beneficiary")

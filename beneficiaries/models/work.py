@@ -54,8 +54,12 @@ class Pairing(ArchivableModel):
         help_text=_("Default 60: meet every two months."),
     )
     note = models.TextField(_("note"), blank=True)
+    # The latest live visit to the household in which the member took part, on or after the start: stored so
+    # that the list reads its status (last contact, next due, overdue) from the row, not from every visit. Kept
+    # by `beneficiaries.upkeep`, called by the visit and pairing services and the admin.
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["last_contact_on"])
 
     class Meta:
         verbose_name = _("pairing")

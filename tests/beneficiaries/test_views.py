@@ -390,8 +390,7 @@ def test_pairings_show_last_contact_next_due_and_overdue(as_user, tree):
     member = MemberFactory(branch=tree.branch_a, name="成员甲")
     on_time = PairingFactory(member=member, beneficiary=BeneficiaryFactory(branch=tree.branch_a),
                              start_date=today - dt.timedelta(days=200))  # fmt: skip
-    met = VisitFactory(beneficiary=on_time.beneficiary, date=today - dt.timedelta(days=10))
-    met.visitors.add(member)
+    met = VisitFactory(beneficiary=on_time.beneficiary, date=today - dt.timedelta(days=10), visitors=[member])
     # Visited, but not by the paired member: still overdue.
     late = PairingFactory(member=member, beneficiary=BeneficiaryFactory(branch=tree.branch_a),
                           start_date=today - dt.timedelta(days=200))  # fmt: skip

@@ -86,8 +86,7 @@ def test_overdue_once_then_one_weekly_reminder_while_it_stays_overdue(paired):
 def test_a_visit_by_the_member_ends_the_reminders(paired):
     user, member, household = paired
     pair(member, household, due_in=-3)
-    visit = VisitFactory(beneficiary=household, branch=member.branch, date=TODAY - dt.timedelta(days=1))
-    visit.visitors.add(member)
+    VisitFactory(beneficiary=household, branch=member.branch, date=TODAY - dt.timedelta(days=1), visitors=[member])
     run()
     assert kinds(user) == []
 
@@ -96,8 +95,7 @@ def test_the_due_soon_reminder_comes_again_for_the_next_due_date(paired):
     user, member, household = paired
     pair(member, household, due_in=5)
     run()
-    visit = VisitFactory(beneficiary=household, branch=member.branch, date=TODAY + dt.timedelta(days=3))
-    visit.visitors.add(member)
+    VisitFactory(beneficiary=household, branch=member.branch, date=TODAY + dt.timedelta(days=3), visitors=[member])
     run(TODAY + dt.timedelta(days=57))  # the next contact is due 60 days after the visit
     assert kinds(user) == [Kind.PAIRING_DUE, Kind.PAIRING_DUE]
 
