@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,7 +12,9 @@ from django.views.decorators.http import require_GET
 from beneficiaries.models import AssistanceItem
 from volunteer_portal.branches.models import Branch, Member, in_subtree, on_roll_q
 from volunteer_portal.documents import workbook
-from volunteer_portal.web import download, paginate
+from volunteer_portal.jobs.exports import Export, ExportFile
+from volunteer_portal.jobs.services import export_respond
+from volunteer_portal.web import paginate
 
 from .assistance import by_kind, unvalued_total
 from .campaigns import campaign_progress
@@ -149,32 +153,50 @@ def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The children table as shown, as Excel (DashboardExport): at once when small, else built in the background."""
+    return export_respond(request, DashboardExport, pk=pk)
+
+
+class DashboardExport(Export):
     """The children table as shown, as an Excel workbook, with the node, period and sort in a header."""
-    node, _ancestors, subtree = dashboard_node(request.user, pk)
-    _form, period = _period(request)
-    result = rollup(node, period.start, period.end, branches=subtree)
-    sort = request.GET.get("sort", "")
-    sort_key, _sep, direction = sort.partition(":")
-    sort_label = next((str(label) for key, label, _g in COLUMNS if sort_key == key), None)
-    if sort_label is None:
-        sort_label = _("tree order")
-    else:
-        sort_label += _(" (smallest first)") if direction == "asc" else _(" (largest first)")
-    rows = []
-    for child, child_figures in [*_sorted_children(result, sort), (node, result.figures)]:
-        name = child.name if child is not node else _("Total: %(name)s") % {"name": node.name}
-        rows.append([name, *[getter(child_figures) for _key, _label, getter in EXPORT_COLUMNS]])
-    content = workbook(
-        _("Lei Feng volunteer work: figures by branch"),
-        [_("Branch"), *[label for _key, label, _g in EXPORT_COLUMNS]],
-        rows,
-        lines=[
-            (_("Branch"), node.name),
-            (_("Period"), f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})"),
-            (_("Sorted by"), sort_label),
-            (_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
-        ],
-        sheet_title=_("Branches"),
-        percent_columns={index for index, (key, _l, _g) in enumerate(COLUMNS, start=1) if key in PERCENT_COLUMNS},
-    )
-    return download(content, f"dashboard-{node.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+    title = gettext_lazy("Dashboard figures by branch (Excel)")
+
+    def __init__(self, request: HttpRequest, *, pk: int) -> None:
+        super().__init__(request, pk=pk)
+        self.node, _ancestors, self.subtree = dashboard_node(request.user, pk)
+
+    def rows(self) -> int:
+        # One row per sub-branch and the total.
+        return sum(1 for branch in self.subtree if branch.parent_id == self.node.pk) + 1
+
+    def build(self, progress: Callable[[int], None]) -> ExportFile:
+        request, node, subtree = self.request, self.node, self.subtree
+        _form, period = _period(request)
+        result = rollup(node, period.start, period.end, branches=subtree)
+        sort = request.GET.get("sort", "")
+        sort_key, _sep, direction = sort.partition(":")
+        sort_label = next((str(label) for key, label, _g in COLUMNS if sort_key == key), None)
+        if sort_label is None:
+            sort_label = _("tree order")
+        else:
+            sort_label += _(" (smallest first)") if direction == "asc" else _(" (largest first)")
+        rows = []
+        for child, child_figures in [*_sorted_children(result, sort), (node, result.figures)]:
+            name = child.name if child is not node else _("Total: %(name)s") % {"name": node.name}
+            rows.append([name, *[getter(child_figures) for _key, _label, getter in EXPORT_COLUMNS]])
+        content = workbook(
+            _("Lei Feng volunteer work: figures by branch"),
+            [_("Branch"), *[label for _key, label, _g in EXPORT_COLUMNS]],
+            rows,
+            lines=[
+                (_("Branch"), node.name),
+                (_("Period"), f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})"),
+                (_("Sorted by"), sort_label),
+                (_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+            ],
+            sheet_title=_("Branches"),
+            percent_columns={index for index, (key, _l, _g) in enumerate(COLUMNS, start=1) if key in PERCENT_COLUMNS},
+        )
+        filename = f"dashboard-{node.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+        return ExportFile(content=content, filename=filename, rows=len(rows))
