@@ -287,3 +287,12 @@ def test_the_figures_rebuild_runs_in_the_worker(settings):
     call_command("enqueue", "figures_rebuild", stdout=StringIO())
     run_worker()
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_a_job_still_waiting_after_minutes_says_the_worker_may_be_down(as_user, tree, exporter, queued):
+    client = as_user(exporter)
+    client.get(EXPORT)
+    job = ExportJob.objects.get()
+    assert "后台工作进程" not in client.get(job.get_absolute_url()).content.decode()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=6))
+    assert "后台工作进程是否在运行" in client.get(job.get_absolute_url()).content.decode()

@@ -2,16 +2,21 @@
 status for the page's script, and the file. Only the person who asked sees a job (404 for anyone else); the file
 is served after the export's own access checks are run again."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from volunteer_portal.web import paginate
 
 from .selectors import export_job_get_for_user, export_job_list
 from .services import export_check, export_expired
+
+WORKER_LATE = dt.timedelta(minutes=5)
 
 
 @login_required
@@ -25,11 +30,14 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = export_job_get_for_user(request.user, pk)
-    return render(
-        request,
-        "jobs/exportjob_detail.html",
-        {"job": job, "expired": export_expired(job), "keep_hours": settings.EXPORT_KEEP_HOURS},
-    )
+    context = {
+        "job": job,
+        "expired": export_expired(job),
+        "keep_hours": settings.EXPORT_KEEP_HOURS,
+        # Still waiting after a few minutes: the worker is most likely not running.
+        "late": job.status == job.Status.QUEUED and job.created_at < timezone.now() - WORKER_LATE,
+    }
+    return render(request, "jobs/exportjob_detail.html", context)
 
 
 @login_required
