@@ -21,6 +21,7 @@ from volunteer_portal.jobs.retry import retry_delay, with_retries
 from volunteer_portal.jobs.services import _progress, export_jobs_prune
 
 from .factories import BeneficiaryFactory, BranchFactory, UserFactory
+from .test_project import run_settings
 
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EXPORT = reverse("beneficiaries:beneficiary-export")
@@ -296,3 +297,12 @@ def test_a_job_still_waiting_after_minutes_says_the_worker_may_be_down(as_user, 
     assert "后台工作进程" not in client.get(job.get_absolute_url()).content.decode()
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=6))
     assert "后台工作进程是否在运行" in client.get(job.get_absolute_url()).content.decode()
+
+
+def test_the_task_backend_follows_debug_and_refuses_an_unknown_one():
+    code = "print(settings.TASKS['default']['BACKEND'])"
+    production = {"DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.org"}
+    assert run_settings({}, code).stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend"
+    assert run_settings(production, code).stdout.strip() == "django_tasks_db.DatabaseBackend"
+    assert run_settings({**production, "TASKS_BACKEND": "immediate"}, code).stdout.strip().endswith("ImmediateBackend")
+    assert "TASKS_BACKEND must be immediate or database" in run_settings({"TASKS_BACKEND": "celery"}).stderr
