@@ -4,12 +4,14 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .branches import tallies
 from .models import ArchivableModel
 from .services import record_archive
 
@@ -60,12 +62,42 @@ class NoDeleteInline(NoDeleteMixin, LabelledTabularInline):
 ARCHIVE_ACTION_LABEL = _("Archive the selected records")
 
 
+class TalliedAdmin:
+    """For records that count in the figure store (branches/tallies.py): a save here, inlines included, or the
+    archive action reaches the store in the same transaction, as the services' writes do. `tally_ids` names the
+    records whose footprint the object is part of (its activity, its visit …), as stored and as edited;
+    `tally_footprint` reads their footprint."""
+
+    def tally_ids(self, obj, form=None) -> set[int]:
+        raise NotImplementedError
+
+    def tally_footprint(self, ids: set[int]) -> tallies.Footprint:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        ids = self.tally_ids(obj, form)
+        request._tally_before = (ids, self.tally_footprint(ids))
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        ids, before = request._tally_before
+        tallies.apply(before, self.tally_footprint(ids | self.tally_ids(form.instance, form)))
+
+
 @admin.action(description=ARCHIVE_ACTION_LABEL)
+@transaction.atomic
 def archive_selected(modeladmin, request, queryset) -> None:
     archived = 0
-    for record in queryset.filter(archived_at__isnull=True):
+    records = list(queryset.filter(archived_at__isnull=True))
+    tallied = isinstance(modeladmin, TalliedAdmin)
+    ids = set().union(*(modeladmin.tally_ids(record) for record in records)) if tallied else set()
+    before = modeladmin.tally_footprint(ids) if tallied else tallies.Footprint()
+    for record in records:
         record_archive(actor=request.user, record=record)
         archived += 1
+    if tallied:
+        tallies.apply(before, modeladmin.tally_footprint(ids))
     modeladmin.message_user(
         request,
         ngettext("%(count)d record was archived.", "%(count)d records were archived.", archived) % {"count": archived},

@@ -258,3 +258,60 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"
+
+
+# --- the figure store (DESIGN.md, "Figures"): written by branches/tallies.py only -----------------------------
+
+
+class Tally(models.Model):
+    """One additive figure of one branch's own records in one month ("activities", "hours", "value:cash" …).
+
+    Kept current in the same transaction by the services that write the records (through branches/tallies.py,
+    which knows nothing of what the figures mean), rebuilt and checked from the base tables by `figures_rebuild`
+    and `figures_check`. Only confirmed work counts in the figures; `confirmed=False` rows keep pending work
+    (members' own records) apart until a secretary confirms it."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    confirmed = models.BooleanField(default=True)
+    figure = models.CharField(max_length=40)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "month", "confirmed", "figure"], name="tally_unique_key")
+        ]
+        indexes = [models.Index(fields=["month", "figure"], name="tally_month_figure")]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.month:%Y-%m} {self.figure} {self.amount}"
+
+
+class Presence(models.Model):
+    """Who or what counted in a distinct figure ("participant" member, "household" beneficiary), with how many
+    records put them there, so that a distinct count is a count of rows and stays exact under every write.
+
+    Span M: the branch's own records in that month (any range of whole months reads these). Spans Q and Y: the
+    records of the whole subtree of the branch in that quarter or year, one row per ancestor, so that a leader's
+    standard period reads one count per branch shown, whatever the size."""
+
+    class Span(models.TextChoices):
+        MONTH = "M"
+        QUARTER = "Q"
+        YEAR = "Y"
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    span = models.CharField(max_length=1, choices=Span.choices)
+    period = models.DateField()
+    kind = models.CharField(max_length=20)
+    subject = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "span", "period", "branch", "subject"], name="presence_unique_key")
+        ]
+        indexes = [models.Index(fields=["kind", "span", "period", "subject"], name="presence_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.span}{self.period:%Y-%m} {self.branch_id} {self.subject} ×{self.n}"

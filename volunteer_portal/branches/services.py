@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from volunteer_portal.models import save_checked
 
+from . import tallies
 from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree, is_under
 
 
@@ -48,7 +49,7 @@ def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
             raise ValidationError(
                 {"parent": _("A branch cannot be moved under itself or one of its own sub-branches.")}
             )
-    old_path = branch.path
+    old_path, old_ancestors = branch.path, branch.ancestor_ids()
     new_path = _path_for(branch, new_parent)
     depth_change = (new_parent.depth + 1 if new_parent else 0) - branch.depth
     Branch.objects.filter(pk=branch.pk).update(parent=new_parent)
@@ -58,6 +59,7 @@ def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
             depth=F("depth") + depth_change,
         )
     branch.refresh_from_db()
+    tallies.branch_moved(branch, old_ancestors)
     return branch
 
 

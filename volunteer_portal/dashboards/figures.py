@@ -36,10 +36,21 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, StrIndex, Substr
 from django.utils import timezone
 
+from activities.footprints import PARTICIPANT
 from activities.models import Activity, Participation
+from beneficiaries.footprints import HOUSEHOLD
 from beneficiaries.models import AssistanceItem, Beneficiary, DisabilityCategory, Pairing, Visit
 from beneficiaries.selectors import never_visited_q, pairings_with_status
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under, on_roll_q
+from volunteer_portal.branches.models import (
+    PATH_SEPARATOR,
+    Branch,
+    Member,
+    Presence,
+    Tally,
+    in_subtree,
+    is_under,
+    on_roll_q,
+)
 from volunteer_portal.expressions import MonthStart
 
 ASSISTANCE_KINDS = [kind.value for kind in AssistanceItem.Kind]
@@ -127,6 +138,12 @@ def took_part_in(start: dt.date, end: dt.date) -> Exists:
     )  # fmt: skip
 
 
+def took_part(start: dt.date, end: dt.date) -> Exists:
+    """took_part_in() as the pages ask it: from the figure store for a range of whole months (a standard period),
+    from the base tables otherwise."""
+    return _present_in(start, end) if whole_months(start, end) else took_part_in(start, end)
+
+
 def down_to(node: Branch, path: str) -> list[int]:
     """The branches from the node down to the one with this path, both included: where a branch's own figures
     are added when figures are summed up the tree ("1/4/17/23/" under node 4 gives [4, 17, 23])."""
@@ -195,65 +212,26 @@ def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
+def whole_months(start: dt.date, end: dt.date) -> bool:
+    """Whether a range is made of whole months: then its figures are read from the figure store."""
+    return start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+
+
+def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date, stored: bool):
     """The additive figures of each branch of the subtree on its own records (grouped by the database), the
-    month-by-month counts, and the period's activities and visits (for the distinct counts)."""
+    month-by-month counts, and the period's live activities (for the items handed over at them).
+
+    A range of whole months (every standard period) reads the figure store's per-(branch, month) rows; any
+    other range, and `figures_check`'s reference (stored=False), the base tables."""
     per_branch: dict[int, Figures] = defaultdict(Figures)
     # Months still to come are left out of the trend (a zero there would read as "nothing was done").
     monthly: dict[dt.date, list[int]] = {month: [0, 0] for month in months_between(start, min(end, today))}
-
-    in_period = Q(date__gte=start, date__lte=end)
-    activities = Activity.objects.live().filter(in_period, in_subtree(node, via="branch"))
-    for branch_id, month, count, participations, hours in (
-        activities.annotate(month=MonthStart("date"))
-        .values("branch_id", "month")
-        .annotate(n=Count("id", distinct=True), p=Count("participations"), h=Sum("participations__hours"))
-        .values_list("branch_id", "month", "n", "p", "h")
-        .order_by()
-    ):
-        month = _as_date(month)
-        figures = per_branch[branch_id]
-        figures.activities += count
-        figures.participations += participations
-        figures.hours += hours or 0
-        figures.months.add(month)
-        if month.month == 3:
-            figures.march_activities += count
-        if month in monthly:
-            monthly[month][0] += count
-
-    # A visit to a household since archived no longer counts either: archived rows never count.
-    visits = Visit.objects.live().filter(
-        in_period, in_subtree(node, via="branch"), beneficiary__archived_at__isnull=True
-    )
-    sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
-    sums |= {f"{kind}_n": Sum("items__quantity", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
-    sums |= {f"{kind}_u": Sum("items__quantity", filter=Q(items__kind=kind, items__value__isnull=True))
-             for kind in ASSISTANCE_KINDS}  # fmt: skip
-    for row in (
-        visits.annotate(month=MonthStart("date"))
-        .values("branch_id", "month")
-        .annotate(n=Count("id", distinct=True), **sums)
-        .order_by()
-    ):
-        figures = per_branch[row["branch_id"]]
-        figures.visits += row["n"]
-        _add_assistance(figures, row)
-        if _as_date(row["month"]) in monthly:
-            monthly[_as_date(row["month"])][1] += row["n"]
-
-    # Handed over at an activity to people not named: dated by the activity and counted in its branch.
-    for row in (
-        AssistanceItem.objects.filter(activity__in=activities)
-        .values("activity__branch_id", "kind")
-        .annotate(total=Sum("value"), n=Sum("quantity"), u=Sum("quantity", filter=Q(value__isnull=True)))
-        .order_by()
-    ):
-        kind = row["kind"]
-        _add_assistance(per_branch[row["activity__branch_id"]],
-                        {kind: row["total"], f"{kind}_n": row["n"], f"{kind}_u": row["u"]})  # fmt: skip
-
-    took_part = took_part_in(start, end)
+    if stored:
+        _add_stored(per_branch, monthly, node, start, end)
+    else:
+        _add_recorded(per_branch, monthly, node, start, end)
+    _add_group_items(per_branch, node, start, end)
+    took_part = _present_in(start, end) if stored else took_part_in(start, end)
     for branch_id, members, participating in (
         Member.objects.filter(on_roll_q(end), in_subtree(node, via="branch"))
         .values("branch_id")
@@ -287,7 +265,182 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date):
     ):
         per_branch[branch_id].overdue_pairings += count
 
-    return per_branch, monthly, activities, visits
+    return per_branch, monthly
+
+
+def _add_recorded(per_branch: dict[int, Figures], monthly: dict, node: Branch, start: dt.date, end: dt.date) -> None:
+    """The additive figures of activities and visits from the base tables."""
+    activities = Activity.objects.live().filter(date__gte=start, date__lte=end, **_under(node, "branch"))
+    for branch_id, month, count, participations, hours in (
+        activities.annotate(month=MonthStart("date"))
+        .values("branch_id", "month")
+        .annotate(n=Count("id", distinct=True), p=Count("participations"), h=Sum("participations__hours"))
+        .values_list("branch_id", "month", "n", "p", "h")
+        .order_by()
+    ):
+        month = _as_date(month)
+        figures = per_branch[branch_id]
+        figures.activities += count
+        figures.participations += participations
+        figures.hours += hours or 0
+        figures.months.add(month)
+        if month.month == 3:
+            figures.march_activities += count
+        if month in monthly:
+            monthly[month][0] += count
+
+    # A visit to a household since archived no longer counts either: archived rows never count.
+    sums = {kind: Sum("items__value", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
+    sums |= {f"{kind}_n": Sum("items__quantity", filter=Q(items__kind=kind)) for kind in ASSISTANCE_KINDS}
+    sums |= {f"{kind}_u": Sum("items__quantity", filter=Q(items__kind=kind, items__value__isnull=True))
+             for kind in ASSISTANCE_KINDS}  # fmt: skip
+    for row in (
+        _live_visits(node, start, end)
+        .annotate(month=MonthStart("date"))
+        .values("branch_id", "month")
+        .annotate(n=Count("id", distinct=True), **sums)
+        .order_by()
+    ):
+        figures = per_branch[row["branch_id"]]
+        figures.visits += row["n"]
+        _add_assistance(figures, row)
+        if _as_date(row["month"]) in monthly:
+            monthly[_as_date(row["month"])][1] += row["n"]
+
+
+def _add_stored(per_branch: dict[int, Figures], monthly: dict, node: Branch, start: dt.date, end: dt.date) -> None:
+    """The same figures from the figure store: a few rows per branch and month, whatever the size."""
+    rows = Tally.objects.filter(confirmed=True, month__gte=start, month__lte=end, branch__path__startswith=node.path)
+    for branch_id, month, figure, total in (
+        rows.filter(figure__in=["activities", "visits"])
+        .values_list("branch_id", "month", "figure", "amount")
+        .order_by()
+    ):
+        month, count = _as_date(month), int(total)
+        figures = per_branch[branch_id]
+        if figure == "activities":
+            figures.activities += count
+            figures.months.add(month)
+            if month.month == 3:
+                figures.march_activities += count
+        else:
+            figures.visits += count
+        if month in monthly:
+            monthly[month][0 if figure == "activities" else 1] += count
+    for branch_id, figure, total in (
+        rows.exclude(figure__in=["activities", "visits"])
+        .exclude(figure__startswith="type:")
+        .values("branch_id", "figure")
+        .annotate(total=Sum("amount"))
+        .values_list("branch_id", "figure", "total")
+        .order_by()
+    ):
+        figures = per_branch[branch_id]
+        if figure == "participations":
+            figures.participations += int(total)
+        elif figure == "hours":
+            figures.hours += total
+        else:
+            measure, kind = figure.split(":", 1)
+            if kind not in figures.assistance:
+                continue
+            if measure == "value":
+                figures.assistance[kind] += total
+            elif measure == "items":
+                figures.assistance_items[kind] += int(total)
+            else:
+                figures.assistance_unvalued[kind] += int(total)
+
+
+def _add_group_items(per_branch: dict[int, Figures], node: Branch, start: dt.date, end: dt.date) -> None:
+    """Handed over at an activity to people not named: dated by the activity and counted in its branch. They are
+    few (one row per kind and activity), so they are read from their own table with the activity joined."""
+    for row in (
+        AssistanceItem.objects.filter(
+            activity__archived_at__isnull=True,
+            activity__date__gte=start,
+            activity__date__lte=end,
+            **_under(node, "activity__branch"),
+        )
+        .values("activity__branch_id", "kind")
+        .annotate(total=Sum("value"), n=Sum("quantity"), u=Sum("quantity", filter=Q(value__isnull=True)))
+        .order_by()
+    ):
+        kind = row["kind"]
+        _add_assistance(per_branch[row["activity__branch_id"]],
+                        {kind: row["total"], f"{kind}_n": row["n"], f"{kind}_u": row["u"]})  # fmt: skip
+
+
+def _under(node: Branch, via: str) -> dict:
+    return {f"{via}__path__startswith": node.path}
+
+
+def _live_visits(node: Branch, start: dt.date, end: dt.date) -> QuerySet:
+    # A visit to a household since archived no longer counts either: archived rows never count.
+    return Visit.objects.live().filter(
+        date__gte=start, date__lte=end, beneficiary__archived_at__isnull=True, **_under(node, "branch")
+    )
+
+
+def standard_span(start: dt.date, end: dt.date) -> str | None:
+    """The span whose per-ancestor rows answer a range exactly: a calendar year or quarter; else None."""
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return Presence.Span.YEAR
+    if start.day == 1 and start.month % 3 == 1 and end == _quarter_end(start):
+        return Presence.Span.QUARTER
+    return None
+
+
+def _quarter_end(start: dt.date) -> dt.date:
+    return (start.replace(day=28) + dt.timedelta(days=70)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _presence(kind: str, node: Branch, start: dt.date, end: dt.date) -> QuerySet:
+    """The store's presence rows that count `kind` once for the node over the range: its own row of a standard
+    span, or the month rows of its whole subtree."""
+    span = standard_span(start, end)
+    if span:
+        return Presence.objects.filter(kind=kind, span=span, period=start, branch=node)
+    return Presence.objects.filter(
+        kind=kind, span=Presence.Span.MONTH, period__gte=start, period__lte=end, branch__path__startswith=node.path
+    )
+
+
+def _stored_distinct(kind: str, node: Branch, children: list[Branch], start: dt.date, end: dt.date) -> dict:
+    """Distinct `kind` for the node and each child: one count per branch shown for a standard span, else the
+    month rows grouped by child as `_distinct_by_child_and_node` does for the base tables."""
+    span = standard_span(start, end)
+    if not span:
+        return _distinct_by_child_and_node(_presence(kind, node, start, end), node, "branch__path", "subject")
+    counts = dict(
+        Presence.objects.filter(kind=kind, span=span, period=start, branch__in=[node, *children])
+        .values("branch_id")
+        .annotate(n=Count("id"))
+        .values_list("branch_id", "n")
+        .order_by()
+    )
+    return {(NODE_KEY if pk == node.pk else str(pk)): n for pk, n in counts.items()}
+
+
+def _stored_by_category(node: Branch, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Households reached by disability category (as the household is recorded now), keys prefixed "by:"."""
+    reached = Beneficiary.objects.filter(pk__in=_presence(HOUSEHOLD, node, start, end).values("subject"))
+    return {
+        f"by:{category}": n
+        for category, n in reached.values("disability_category").annotate(n=Count("id")).values_list(
+            "disability_category", "n"
+        ).order_by()
+    }  # fmt: skip
+
+
+def _present_in(start: dt.date, end: dt.date) -> Exists:
+    """took_part_in() read from the figure store: whether a Member row counts as a participant anywhere in the
+    range (a standard span's rows exist once per ancestor; any of them will do)."""
+    span = standard_span(start, end)
+    rows = Presence.objects.filter(kind=PARTICIPANT, subject=OuterRef("pk"))
+    if span:
+        return Exists(rows.filter(span=span, period=start))
+    return Exists(rows.filter(span=Presence.Span.MONTH, period__gte=start, period__lte=end))
 
 
 def _add_assistance(figures: Figures, row: dict) -> None:
@@ -302,7 +455,7 @@ def _add_assistance(figures: Figures, row: dict) -> None:
 def own_figures(node: Branch, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> dict[int, Figures]:
     """Each branch's additive figures on its own records only (not its sub-branches'): what adds up without
     counting anything twice when reports of a branch and of its sub-branches are summed."""
-    per_branch, *_ = _collect(node, start, end, today or timezone.localdate())
+    per_branch, _monthly = _collect(node, start, end, today or timezone.localdate(), whole_months(start, end))
     return dict(per_branch)
 
 
@@ -313,24 +466,37 @@ def rollup(
     *,
     branches: list[Branch] | None = None,
     today: dt.date | None = None,
+    stored: bool | None = None,
 ) -> Rollup:
     """Every figure of the node and of each of its children for the period [start, end] (both days included).
 
-    `branches` may pass in the subtree already read (any extra branches outside it are ignored).
+    `branches` may pass in the subtree already read (any extra branches outside it are ignored). `stored`
+    chooses where activities and visits are read from: the figure store (the default for whole months) or the
+    base tables (the default for other ranges; `figures_check` compares the two).
     """
     today = today or timezone.localdate()
     if branches is None:
         branches = list(Branch.objects.subtree_of(node))
     branches = [b for b in branches if is_under(b, node)]
     children = [b for b in branches if b.parent_id == node.pk]
-    per_branch, monthly, activities, visits = _collect(node, start, end, today)
-
-    participants = _distinct_by_child_and_node(
-        Participation.objects.filter(activity__in=activities), node, "activity__branch__path", "member_id"
-    )
-    households = _distinct_by_child_and_node(
-        visits, node, "branch__path", "beneficiary_id", also_by="beneficiary__disability_category"
-    )
+    stored = whole_months(start, end) if stored is None else stored
+    per_branch, monthly = _collect(node, start, end, today, stored)
+    if stored:
+        participants = _stored_distinct(PARTICIPANT, node, children, start, end)
+        households = _stored_distinct(HOUSEHOLD, node, children, start, end)
+        households |= _stored_by_category(node, start, end)
+    else:
+        taking_part = Participation.objects.filter(
+            activity__archived_at__isnull=True,
+            activity__date__gte=start,
+            activity__date__lte=end,
+            **_under(node, "activity__branch"),
+        )
+        participants = _distinct_by_child_and_node(taking_part, node, "activity__branch__path", "member_id")
+        households = _distinct_by_child_and_node(
+            _live_visits(node, start, end), node, "branch__path", "beneficiary_id",
+            also_by="beneficiary__disability_category",
+        )  # fmt: skip
 
     sums = subtree_totals(node, per_branch, branches)
     totals = sums[node.pk]
