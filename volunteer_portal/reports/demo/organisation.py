@@ -13,7 +13,8 @@ from decimal import Decimal
 from itertools import accumulate, islice
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Campaign, CampaignTarget, Participation
@@ -36,6 +37,7 @@ from volunteer_portal.validators import id_check_character
 
 DEMO_PASSWORD = "leifeng-demo"  # noqa: S105  # the demo logins' password, printed by `make run` and the README
 BATCH = 5000
+PAIRING_DAYS = 1095  # a region's pairings started in the last three years
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
@@ -79,6 +81,13 @@ STRUCTURE = (
     ],
 )  # fmt: skip
 
+
+def _tree_size(node) -> int:
+    return 1 + sum(_tree_size(child) for child in node[3])
+
+
+NAMED_BRANCHES = _tree_size(STRUCTURE)  # the demo tree's branches, the root included
+
 TITLES = {
     "走访慰问": ["走访慰问困难重度残疾人家庭", "节日走访慰问残疾人", "入户慰问一户多残家庭"],
     "家政维修": ["志愿者上门维修水电", "为残疾人家庭维修门窗"],
@@ -106,6 +115,63 @@ ITEMS = [
 ]
 
 
+class RowWriter:
+    """Writes rows given as tuples of column values, without a model instance per row: COPY on PostgreSQL, one
+    executemany elsewhere (a million activities come with millions of participations, visits and items). The
+    columns not given get their field's default (the timestamps: now), worked out once per model; ids, where the
+    rows that follow need them, are taken from the table's sequence beforehand (`ids`)."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+        self.plans: dict[tuple[type[Model], tuple[str, ...]], tuple[str, tuple]] = {}
+
+    def ids(self, model: type[Model], count: int) -> list[int]:
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # Elsewhere the next ids are those after the largest: the demo writes alone, a batch at a time.
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))
+
+    def _plan(self, model: type[Model], columns: list[str]) -> tuple[str, tuple]:
+        key = (model, tuple(columns))
+        if key not in self.plans:
+            rest = [f for f in model._meta.concrete_fields if f.attname not in columns and not f.primary_key]
+            defaults = tuple(
+                f.get_db_prep_save(
+                    self.now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default(),
+                    connection,
+                )
+                for f in rest
+            )
+            by_attname = {f.attname: f for f in model._meta.concrete_fields}
+            names = [by_attname[c].column for c in columns]
+            quoted = ", ".join(connection.ops.quote_name(name) for name in [*names, *(f.column for f in rest)])
+            self.plans[key] = (f"{connection.ops.quote_name(model._meta.db_table)} ({quoted})", defaults)
+        return self.plans[key]
+
+    def write(self, model: type[Model], columns: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        target, defaults = self._plan(model, columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row((*row, *defaults))
+            else:
+                marks = ", ".join(["%s"] * (len(columns) + len(defaults)))
+                cursor.executemany(
+                    f"INSERT INTO {target} VALUES ({marks})",  # noqa: S608  # names from the models' meta
+                    [(*row, *defaults) for row in rows],
+                )
+
+
 def batched(iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
@@ -120,6 +186,8 @@ class DemoBuilder:
         activities: int = 600,
         beneficiaries: int = 120,
         members_per_branch: int = 6,
+        members: int | None = None,
+        pairings: int | None = None,
         seed: int = 2026,
         today: dt.date | None = None,
         progress: Callable[[str], None] = lambda message: None,
@@ -129,9 +197,15 @@ class DemoBuilder:
         self.n_activities = activities
         self.n_beneficiaries = beneficiaries
         self.members_per_branch = members_per_branch
+        # A region's shape (`members`, `pairings`): that many members spread over the branches, and that many
+        # pairings, each visited about every two months. None keeps the small demo's story: members_per_branch
+        # in each branch and a pairing for each leadership member.
+        self.n_members = members
+        self.n_pairings = pairings
         self.today = today or timezone.localdate()
         self.progress = progress
         self.used_ids: set[str] = set()
+        self.writer = RowWriter()
 
     # --- helpers -----------------------------------------------------------------------------------------
     def person_name(self, gender: str) -> str:
@@ -216,31 +290,40 @@ class DemoBuilder:
         return created
 
     def build_members(self) -> None:
-        rows = []
-        for branch in Branch.objects.exclude(kind=Branch.Kind.ORGANISATION).only("pk", "kind"):
-            count = self.members_per_branch + self.rng.randrange(0, 3)
-            for position in range(count):
-                gender = self.rng.choice("MF")
-                active = self.rng.random() > 0.05
-                rows.append(
-                    Member(
-                        name=self.person_name(gender),
-                        gender=gender,
-                        branch=branch,
-                        is_party_member=branch.kind in (Branch.Kind.PARTY_BRANCH, Branch.Kind.PARTY_COMMITTEE)
-                        or self.rng.random() < 0.4,
-                        is_leadership=position < 2 and branch.kind != Branch.Kind.COMMUNITY,
-                        phone=self.phone(),
-                        active=active,
-                        joined_on=self.today - dt.timedelta(days=self.rng.randrange(400, 3000)),
-                        left_on=None if active else self.today - dt.timedelta(days=self.rng.randrange(1, 200)),
-                    )
-                )
-        Member.objects.bulk_create(rows, batch_size=BATCH)
+        branches = list(Branch.objects.exclude(kind=Branch.Kind.ORGANISATION).only("pk", "kind"))
+        made = 0
+        for chunk in batched(self._members(branches), BATCH):
+            Member.objects.bulk_create(chunk, batch_size=BATCH)
+            made += len(chunk)
+            if self.n_members is not None:
+                self.progress(f"members: {made}/{self.n_members}")
         self.members_by_branch: dict[int, list[int]] = {}
         for member_id, branch_id in Member.objects.filter(active=True).values_list("pk", "branch_id"):
             self.members_by_branch.setdefault(branch_id, []).append(member_id)
-        self.progress(f"members: {len(rows)}")
+        self.progress(f"members: {made}")
+
+    def _members(self, branches: list[Branch]) -> Iterator[Member]:
+        share, rest = divmod(self.n_members or 0, len(branches))
+        for index, branch in enumerate(branches):
+            if self.n_members is None:
+                count = self.members_per_branch + self.rng.randrange(0, 3)
+            else:
+                count = share + (index < rest)
+            for position in range(count):
+                gender = self.rng.choice("MF")
+                active = self.rng.random() > 0.05
+                yield Member(
+                    name=self.person_name(gender),
+                    gender=gender,
+                    branch=branch,
+                    is_party_member=branch.kind in (Branch.Kind.PARTY_BRANCH, Branch.Kind.PARTY_COMMITTEE)
+                    or self.rng.random() < 0.4,
+                    is_leadership=position < 2 and branch.kind != Branch.Kind.COMMUNITY,
+                    phone=self.phone(),
+                    active=active,
+                    joined_on=self.today - dt.timedelta(days=self.rng.randrange(400, 3000)),
+                    left_on=None if active else self.today - dt.timedelta(days=self.rng.randrange(1, 200)),
+                )
 
     def build_users(self) -> None:
         User = get_user_model()
@@ -278,6 +361,8 @@ class DemoBuilder:
         )
         start = dt.date(1940, 1, 1)
         end = self.today - dt.timedelta(days=365 * 6)
+        # A region's pairings run for up to three years: their households were registered before that.
+        registered_from = 400 if self.n_pairings is None else PAIRING_DAYS + 30
         made = 0
         for chunk in batched(range(self.n_beneficiaries), BATCH):
             rows = []
@@ -302,7 +387,7 @@ class DemoBuilder:
                         branch_id=holders[number % len(holders)],
                         household_status=self.rng.choice(statuses),
                         # On the roster before any demo visit, so that past periods count the household too.
-                        registered_on=self.today - dt.timedelta(days=self.rng.randrange(400, 3000)),
+                        registered_on=self.today - dt.timedelta(days=self.rng.randrange(registered_from, 3000)),
                         family_situation=self.rng.choice(FAMILY_SITUATIONS),
                         development_goals=self.rng.choice(DEVELOPMENT_GOALS),
                         employment_skills=self.rng.choice(EMPLOYMENT_SKILLS),
@@ -359,81 +444,90 @@ class DemoBuilder:
         # A year up to today, each day in March weighted four times: Lei Feng month is busier.
         days = [self.today - dt.timedelta(days=offset) for offset in range(365)]
         cum_weights = list(accumulate(4 if day.month == 3 else 1 for day in days))
+        columns = ["id", "branch_id", "type_id", "campaign_id", "title", "date", "location", "description", "outcome"]
         made = 0
         for chunk in batched(range(self.n_activities), BATCH):
             rows = []
-            for _ in chunk:
+            for activity_id in self.writer.ids(Activity, len(chunk)):
                 activity_type = visit_type if self.rng.random() < 0.3 else self.rng.choice(leaf_types)
                 date = self.rng.choices(days, cum_weights=cum_weights)[0]
                 in_campaign = self.campaign.start <= date <= self.campaign.end and self.rng.random() < 0.6
                 rows.append(
-                    Activity(
-                        branch_id=self.rng.choice(acting_branches),
-                        type=activity_type,
-                        campaign=self.campaign if in_campaign else None,
-                        title=self.rng.choice(TITLES.get(activity_type.name, TITLES["其他"])),
-                        date=date,
-                        location=self.rng.choice(
-                            ["社区活动室", "残疾人家中", "康复中心", "机关会议室", "街道服务大厅"]
-                        ),
-                        description="组织党员干部和志愿者参加，活动前明确分工，活动后及时总结。",
-                        outcome=self.rng.choice(["群众满意", "解决实际困难", "收到感谢信", ""]),
+                    (
+                        activity_id,
+                        self.rng.choice(acting_branches),
+                        activity_type.pk,
+                        self.campaign.pk if in_campaign else None,
+                        self.rng.choice(TITLES.get(activity_type.name, TITLES["其他"])),
+                        date,
+                        self.rng.choice(["社区活动室", "残疾人家中", "康复中心", "机关会议室", "街道服务大厅"]),
+                        "组织党员干部和志愿者参加，活动前明确分工，活动后及时总结。",
+                        self.rng.choice(["群众满意", "解决实际困难", "收到感谢信", ""]),
                     )
                 )
-            created = Activity.objects.bulk_create(rows, batch_size=BATCH)
-            self._participations_and_visits(created, visit_type)
-            made += len(created)
+            self.writer.write(Activity, columns, rows)
+            self._participations_and_visits(rows, visit_type)
+            made += len(rows)
             self.progress(f"activities: {made}/{self.n_activities}")
 
-    def _participations_and_visits(self, activities: list[Activity], visit_type: ActivityType) -> None:
-        participations: list[Participation] = []
+    def _participations_and_visits(self, activities: list[tuple], visit_type: ActivityType) -> None:
+        """The participations and visits of a batch of activities, given as the rows build_activities wrote."""
+        participations: list[tuple] = []
         visits, visitor_sets = [], []
-        for activity in activities:
+        for activity_id, branch_id, type_id, _campaign, _title, date, *_rest in activities:
             # The last fifth of each branch's roster never takes part: someone must show on "who has not".
-            roster = self.members_by_branch[activity.branch_id]
+            roster = self.members_by_branch[branch_id]
             members = roster[: max(2, len(roster) * 4 // 5)]
             chosen = self.rng.sample(members, min(len(members), self.rng.randrange(2, 6)))
             participations.extend(
-                Participation(activity=activity, member_id=member_id,
-                              hours=Decimal(self.rng.choice(["1.0", "1.5", "2.0", "3.0", "4.0"])))
+                (activity_id, member_id, Decimal(self.rng.choice(["1.0", "1.5", "2.0", "3.0", "4.0"])))
                 for member_id in chosen
-            )  # fmt: skip
-            households = self.beneficiaries_by_branch.get(activity.branch_id, [])
-            if activity.type_id == visit_type.pk and households:
+            )
+            households = self.beneficiaries_by_branch.get(branch_id, [])
+            if type_id == visit_type.pk and households:
                 for beneficiary_id in self.rng.sample(households, min(len(households), self.rng.randrange(1, 4))):
-                    visits.append(
-                        Visit(beneficiary_id=beneficiary_id, branch_id=activity.branch_id, date=activity.date,
-                              activity=activity, notes="了解家庭近况，送去慰问金和慰问品。",
-                              follow_up_needed=self.rng.random() < 0.15)
-                    )  # fmt: skip
+                    visits.append((beneficiary_id, branch_id, date, activity_id, "了解家庭近况，送去慰问金和慰问品。",
+                                   self.rng.random() < 0.15))  # fmt: skip
                     visitor_sets.append(chosen[:2])
-        Participation.objects.bulk_create(participations, batch_size=BATCH)
-        created = Visit.objects.bulk_create(visits, batch_size=BATCH)
-        self._visit_details(created, visitor_sets)
+        self.writer.write(Participation, ["activity_id", "member_id", "hours"], participations)
+        self._write_visits(visits, visitor_sets)
 
-    def _visit_details(self, visits: list[Visit], visitor_sets: list[list[int]]) -> None:
-        VisitVisitor.objects.bulk_create(
-            [VisitVisitor(visit_id=v.pk, member_id=m) for v, ms in zip(visits, visitor_sets, strict=True) for m in ms],
-            batch_size=BATCH,
+    def _write_visits(self, visits: list[tuple], visitor_sets: list[list[int]], *, item_share: float = 1.0) -> None:
+        """Visits given as (beneficiary, branch, date, activity, notes, follow-up needed), with their visitors and
+        items."""
+        ids = self.writer.ids(Visit, len(visits))
+        columns = ["id", "beneficiary_id", "branch_id", "date", "activity_id", "notes", "follow_up_needed"]
+        self.writer.write(Visit, columns, [(pk, *visit) for pk, visit in zip(ids, visits, strict=True)])
+        self._visit_details(ids, [visit[3] for visit in visits], [visit[0] for visit in visits], visitor_sets,
+                            item_share=item_share)  # fmt: skip
+
+    def _visit_details(
+        self,
+        visit_ids: list[int],
+        activity_ids: list[int | None],
+        beneficiary_ids: list[int],
+        visitor_sets: list[list[int]],
+        *,
+        item_share: float = 1.0,
+    ) -> None:
+        self.writer.write(
+            VisitVisitor,
+            ["visit_id", "member_id"],
+            [(v, m) for v, ms in zip(visit_ids, visitor_sets, strict=True) for m in ms],
         )
         items = []
-        for visit in visits:
+        for visit_id in visit_ids:
+            if item_share < 1 and self.rng.random() >= item_share:
+                continue
             for kind, description, quantity, (low, high) in self.rng.sample(ITEMS, self.rng.randrange(1, 3)):
-                items.append(
-                    AssistanceItem(visit=visit, kind=kind, description=description, quantity=quantity,
-                                   value=Decimal(self.rng.randrange(low, high + 1, 10)))
-                )  # fmt: skip
-        AssistanceItem.objects.bulk_create(items, batch_size=BATCH)
-        served = {(v.activity_id, v.beneficiary_id) for v in visits if v.activity_id}
-        ActivityBeneficiary.objects.bulk_create(
-            [ActivityBeneficiary(activity_id=a, beneficiary_id=b) for a, b in served],
-            batch_size=BATCH,
-            ignore_conflicts=True,
-        )
+                items.append((visit_id, kind, description, quantity, Decimal(self.rng.randrange(low, high + 1, 10))))
+        self.writer.write(AssistanceItem, ["visit_id", "kind", "description", "quantity", "value"], items)
+        served = {(a, b) for a, b in zip(activity_ids, beneficiary_ids, strict=True) if a}
+        self.writer.write(ActivityBeneficiary, ["activity_id", "beneficiary_id"], sorted(served))
 
-    def build_pairings(self) -> None:
-        """Leadership members pair with a household in their own branch's subtree, so the branch that pairs can
-        see the household; about a third are left overdue on purpose."""
+    def _households_under(self) -> dict[int, list[int]]:
+        """Each branch's households, its sub-branches' included: a member pairs with a household in their own
+        branch's subtree, so the branch that pairs can see the household."""
         paths = dict(Branch.objects.values_list("pk", "path"))
         households_under: dict[int, list[int]] = {}
         for branch_id, path in paths.items():
@@ -443,6 +537,15 @@ class DemoBuilder:
                 if paths[holder].startswith(path)
                 for pk in pks
             ]
+        return households_under
+
+    def build_pairings(self) -> None:
+        """Leadership members pair with a household in their own branch's subtree; about a third are left
+        overdue on purpose. A region's shape (`pairings`) is built by build_region_pairings instead."""
+        if self.n_pairings is not None:
+            self.build_region_pairings()
+            return
+        households_under = self._households_under()
         leaders = Member.objects.filter(is_leadership=True, active=True).values_list("pk", "branch_id")
         pairings, visits, visitor_sets = [], [], []
         for index, (member_id, branch_id) in enumerate(leaders):
@@ -451,14 +554,69 @@ class DemoBuilder:
                 continue
             beneficiary_id = self.rng.choice(households)
             start = self.today - dt.timedelta(days=self.rng.randrange(200, 400))
-            pairings.append(Pairing(member_id=member_id, beneficiary_id=beneficiary_id, start_date=start))
+            pairings.append((member_id, beneficiary_id, start))
             # A recent visit keeps two of every three pairings on time; the third is left overdue.
             if index % 3:
                 recent = self.today - dt.timedelta(days=self.rng.randrange(1, 50))
-                visits.append(Visit(beneficiary_id=beneficiary_id, branch_id=branch_id, date=recent,
-                                    notes="结对帮扶定期见面，了解四清情况。"))  # fmt: skip
+                visits.append((beneficiary_id, branch_id, recent, None, "结对帮扶定期见面，了解四清情况。", False))
                 visitor_sets.append([member_id])
-        Pairing.objects.bulk_create(pairings, batch_size=BATCH)
-        created = Visit.objects.bulk_create(visits, batch_size=BATCH)
-        self._visit_details(created, visitor_sets)
+        self.writer.write(Pairing, ["member_id", "beneficiary_id", "start_date"], pairings)
+        self._write_visits(visits, visitor_sets)
         self.progress(f"pairings: {len(pairings)}")
+
+    def build_region_pairings(self) -> None:
+        """`n_pairings` pairings, one per active member in turn, each with a household of the member's subtree
+        (the next one along, so that households are shared out), started in the last three years and visited about
+        every two months since, with the member as the visitor, so that the pairing's last contact is real. One
+        in five stopped being visited at some point and is overdue (or was never visited)."""
+        households_under = self._households_under()
+        members = [
+            (member_id, branch_id)
+            for member_id, branch_id in Member.objects.filter(active=True).order_by("pk").values_list("pk", "branch_id")
+            if households_under.get(branch_id)
+        ]
+        if not members:
+            return
+        wanted = self.n_pairings or 0
+        cursors: dict[int, int] = {}
+        paired: set[tuple[int, int]] = set()
+
+        def pairs() -> Iterator[tuple[int, int, int]]:
+            for index in range(wanted):
+                member_id, branch_id = members[index % len(members)]
+                households = households_under[branch_id]
+                position = cursors.get(branch_id)
+                if position is None:
+                    position = self.rng.randrange(len(households))
+                cursors[branch_id] = position + 1
+                beneficiary_id = households[position % len(households)]
+                if index >= len(members):  # a member's second pairing: never the same household twice
+                    if (member_id, beneficiary_id) in paired:
+                        continue
+                    paired.add((member_id, beneficiary_id))
+                elif wanted > len(members):
+                    paired.add((member_id, beneficiary_id))
+                yield member_id, branch_id, beneficiary_id
+
+        made = visits_made = 0
+        for chunk in batched(pairs(), BATCH):
+            pairings, visits, visitor_sets = [], [], []
+            for member_id, branch_id, beneficiary_id in chunk:
+                start = self.today - dt.timedelta(days=self.rng.randrange(60, PAIRING_DAYS))
+                pairings.append((member_id, beneficiary_id, start))
+                # Visited every 45-60 days since soon after the start (so never overdue), or, for one in five,
+                # no longer since some day at least 61 days ago.
+                last = self.today
+                if self.rng.random() < 0.2:
+                    last = self.today - dt.timedelta(days=self.rng.randrange(61, 240))
+                day = start + dt.timedelta(days=self.rng.randrange(0, 30))
+                while day <= last:
+                    visits.append((beneficiary_id, branch_id, day, None, "结对帮扶定期见面，了解四清情况。", False))
+                    visitor_sets.append([member_id])
+                    day += dt.timedelta(days=self.rng.randrange(45, 61))
+            self.writer.write(Pairing, ["member_id", "beneficiary_id", "start_date"], pairings)
+            # Most meetings are a talk; one in four brings something (a bag of rice, a service booked).
+            self._write_visits(visits, visitor_sets, item_share=0.25)
+            made += len(pairings)
+            visits_made += len(visits)
+            self.progress(f"pairings: {made}/{wanted}, their visits: {visits_made}")
