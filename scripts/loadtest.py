@@ -10,7 +10,7 @@ sync worker waits on PostgreSQL part of the time), signs in the simulated people
       requests per second as a share of /healthz's.
 
 It prints both runs and the targets, and exits 1 when one is missed (LOADTEST_REPORT_ONLY=1: exit 0 anyway).
-Everything is on loopback and bounded in time; LOADTEST_SECONDS shortens the runs.
+Everything is on loopback and bounded in time (6-8 minutes); LOADTEST_SECONDS shortens the runs.
 """
 
 import json
@@ -50,11 +50,13 @@ class Run:
     errors: list[str] = field(default_factory=list)
     acks: dict = field(default_factory=dict)
     lost: list[str] = field(default_factory=list)
+    cpu_ms: float = 0.0  # the gunicorn workers' CPU time per request: what the page costs, however busy the machine
 
     def line(self) -> str:
         return (
             f"{self.name}: {self.requests} requests, {self.rps:.1f} req/s, p50 {self.p50:.0f} ms, "
-            f"p95 {self.p95:.0f} ms, p99 {self.p99:.0f} ms, {self.failures} errors"
+            f"p95 {self.p95:.0f} ms, p99 {self.p99:.0f} ms, {self.failures} errors, "
+            f"{self.cpu_ms:.1f} ms of gunicorn CPU per request"
         )
 
 
@@ -87,7 +89,15 @@ def sign_in_all(host: str, users: int, secretaries=SECRETARIES, leader=LEADER, p
 
 
 def run_locust(
-    name: str, host: str, classes: tuple[str, ...], users: int, seconds: int, wait: float, sessions: dict, work: Path
+    name: str,
+    host: str,
+    classes: tuple[str, ...],
+    users: int,
+    seconds: int,
+    wait: float,
+    sessions: dict,
+    work: Path,
+    server: subprocess.Popen | None = None,
 ) -> Run:
     label = name.split()[0].strip("()")
     (work / "sessions.json").write_text(json.dumps(sessions))
@@ -99,15 +109,26 @@ def run_locust(
         f"--users={users}", f"--spawn-rate={users}", f"--run-time={seconds}s", "--stop-timeout=10",
         "--loglevel=WARNING", *classes,
     ]  # fmt: skip
+    cpu_before = gunicorn_cpu(server) if server else 0.0
     with (work / f"{label}.locust.log").open("wb") as log:
         subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 60, check=False)  # noqa: S603
     if not result.exists():
         raise SystemExit(f"make loadtest: Locust stopped without its figures; see {work / f'{label}.locust.log'}")
     figures = json.loads(result.read_text())
+    cpu_ms = (gunicorn_cpu(server) - cpu_before) * 1000 / max(1, figures["requests"]) if server else 0.0
     return Run(
         name, figures["requests"], figures["failures"] + figures["exceptions"], figures["rps"],
         figures["p50"], figures["p95"], figures["p99"], figures["kinds"], figures["errors"], figures["acks"],
+        cpu_ms=cpu_ms,
     )  # fmt: skip
+
+
+def gunicorn_cpu(server: subprocess.Popen) -> float:
+    """The CPU seconds gunicorn's master and workers have used: what the pages cost, however busy the machine."""
+    import psutil
+
+    processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    return sum(process.cpu_times().user + process.cpu_times().system for process in processes)
 
 
 def lost_writes(acks: dict) -> list[str]:
@@ -258,10 +279,11 @@ def main() -> None:
         print(f"make loadtest: {env['WEB_CONCURRENCY']} gunicorn workers; signing in {users} people", flush=True)
         sessions = sign_in_all(host, users)
         print(f"make loadtest: (a) {users} people, 1 s between tasks, {seconds} s", flush=True)
-        waiting = run_locust("(a) waiting 1 s", host, MIXED, users, seconds, 1, sessions, work)
+        waiting = run_locust("(a) waiting 1 s", host, MIXED, users, seconds, 1, sessions, work, server)
         print(f"make loadtest: (b) {saturating} people, no waiting, {seconds} s; then /healthz", flush=True)
-        saturated = run_locust("(b) no waiting", host, MIXED, saturating, seconds, 0, sessions, work)
-        healthz = run_locust("healthz alone", host, ("Healthz",), saturating, max(5, seconds // 3), 0, {}, work)
+        saturated = run_locust("(b) no waiting", host, MIXED, saturating, seconds, 0, sessions, work, server)
+        yardstick = max(5, seconds // 3)
+        healthz = run_locust("healthz alone", host, ("Healthz",), saturating, yardstick, 0, {}, work, server)
     finally:
         stop(server)
     os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="volunteer_portal.settings")

@@ -63,3 +63,23 @@ def test_the_locustfile_runs_without_errors_and_every_write_is_found(server, rec
 def test_a_server_that_refuses_sign_in_stops_the_load_test(server, tree):
     with pytest.raises(SystemExit, match="secretary_a could not sign in"):
         loadtest.sign_in(server, "secretary_a", "not-the-password")
+
+
+def test_each_missed_target_is_named_and_the_figures_printed(capsys):
+    Run = loadtest.Run
+    acks = {"activities": {}, "visits": []}
+    waiting = Run("(a)", requests=300, rps=5.0, p50=80, p95=250, p99=400, acks=acks)
+    saturated = Run("(b)", requests=600, rps=41.0, p95=900, acks=acks)
+    healthz = Run("healthz", requests=2000, rps=100.0)
+    assert loadtest.report(waiting, saturated, healthz) == []
+    assert "(b) mixed ÷ /healthz: 41.0 ÷ 100.0 req/s = 41%" in capsys.readouterr().out
+
+    waiting.p95, waiting.failures, saturated.lost, saturated.rps = 300, 1, ["visit '压测走访 1'"], 39.0
+    assert loadtest.report(waiting, saturated, healthz) == [
+        "(a) p95 < 300 ms",
+        "(a) 0 errors",
+        "(a) 0 lost writes",
+        "(b) mixed ≥ 40% of /healthz",
+    ]
+    out = capsys.readouterr().out
+    assert "MISSED (a) p95 < 300 ms: 300 ms" in out and "lost: visit '压测走访 1'" in out
