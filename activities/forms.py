@@ -12,6 +12,7 @@ from volunteer_portal.branches.selectors import branch_list, member_list, own_br
 from volunteer_portal.forms import DateInput, MultipleImageField
 from volunteer_portal.photos import validate_photo
 from volunteer_portal.validators import validate_hours
+from volunteer_portal.versions import add_version_field
 
 from .models import Activity
 from .selectors import activity_type_choices, campaign_choices
@@ -53,6 +54,7 @@ class ActivityForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        add_version_field(self, self.instance)
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["type"].queryset = activity_type_choices()

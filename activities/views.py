@@ -140,7 +140,10 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _activity_form_page(
         request,
         lambda form, newcomers: services.activity_update(
-            actor=request.user, activity=form.instance, **_activity_fields(form, newcomers)
+            actor=request.user,
+            activity=form.instance,
+            version=form.cleaned_data.get("version"),
+            **_activity_fields(form, newcomers),
         ),
         activity=activity,
         success=_("The changes were saved."),

@@ -15,6 +15,7 @@ from volunteer_portal.branches.selectors import (
 )
 from volunteer_portal.forms import DateInput
 from volunteer_portal.validators import birth_date_from_id, normalize_id_number, validate_not_future
+from volunteer_portal.versions import add_version_field
 
 from .models import DUPLICATE_ID, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
 from .privacy import checks_exhausted_message, hidden_check, hidden_checks_left, search_q
@@ -60,6 +61,7 @@ class BeneficiaryForm(forms.ModelForm):
         self.user = user
         self._checks_left = checks_left
         self._looked_up = looked_up
+        add_version_field(self, self.instance)
         branches = branch_list(user=user, role=Role.SECRETARY)
         self.fields["branch"].queryset = branches
         self.fields["needs"].queryset = Need.objects.all()
@@ -214,6 +216,7 @@ class VisitForm(forms.ModelForm):
         happened (a note or an item), or says that nothing was handed over; an untouched form records nothing."""
         super().__init__(*args, **kwargs)
         self.items = items
+        add_version_field(self, self.instance)
         if self.instance.pk or items is None:
             del self.fields["nothing_handed_over"]
         branches = branch_list(user=user, role=Role.SECRETARY)
@@ -354,9 +357,10 @@ class PairingForm(forms.ModelForm):
 class PairingEndForm(forms.Form):
     end_date = forms.DateField(label=_("End date"), widget=DateInput(), validators=[validate_not_future])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pairing: Pairing | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["end_date"].initial = timezone.localdate()
+        add_version_field(self, pairing)
 
 
 class ConsentForm(forms.ModelForm):

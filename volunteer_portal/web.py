@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy
 
 from volunteer_portal.branches.selectors import has_write_scope, with_display_names
+from volunteer_portal.versions import EditConflict, refresh_version
 
 PAGE_SIZE = 20
 
@@ -54,6 +55,8 @@ def apply_service(request: HttpRequest, form, call: Callable[[], T]) -> T | None
     try:
         return call()
     except ValidationError as error:
+        if isinstance(error, EditConflict):
+            refresh_version(form, error)
         if hasattr(error, "error_dict"):
             for field, errors in error.error_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

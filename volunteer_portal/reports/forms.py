@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.dashboards.forms import EARLIEST_YEAR, cap_year
 from volunteer_portal.dashboards.periods import Frequency, period_number
+from volunteer_portal.versions import add_version_field
 
 from .models import BranchReport
 
@@ -74,6 +75,7 @@ class ReportForm(forms.ModelForm):
 
     def __init__(self, *args, activities, **kwargs):
         super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance)
         field = self.fields["typical_activities"]
         field.queryset = activities
         field.help_text = _("Tick the activities that best show the work: they appear as typical cases.")

@@ -15,6 +15,7 @@ from volunteer_portal.branches.models import Branch, RoleGrant
 from volunteer_portal.branches.selectors import branch_list
 from volunteer_portal.dashboards.periods import period_of
 from volunteer_portal.models import save_checked
+from volunteer_portal.versions import check_version
 
 from .models import BranchReport, ReportEvent, TypicalActivity
 from .selectors import live_figures, may_edit, may_review, narrative_from
@@ -59,10 +60,13 @@ NARRATIVE = ["basic_situation", "practices", "problems", "next_steps"]
 
 
 @transaction.atomic
-def report_update(*, actor, report: BranchReport, typical=None, **sections) -> BranchReport:
+def report_update(
+    *, actor, report: BranchReport, typical=None, version: dt.datetime | None = None, **sections
+) -> BranchReport:
     report = BranchReport.objects.select_for_update().get(pk=report.pk)
     if not may_edit(actor, report):
         raise ValidationError(_("A submitted or approved report can no longer be changed."), code="locked")
+    check_version(report, version, actor=actor, incoming=sections)
     for name in NARRATIVE:
         if name in sections:
             setattr(report, name, sections[name])
