@@ -17,7 +17,7 @@ from volunteer_portal.branches.access_log import log_access
 from volunteer_portal.branches.models import AccessLog
 from volunteer_portal.branches.selectors import may_export, scope_q
 from volunteer_portal.jobs.exports import Export, ExportFile
-from volunteer_portal.spreadsheets import append_row
+from volunteer_portal.spreadsheets import append_streamed_row
 
 from .filters import BeneficiaryFilter
 from .privacy import mask_numbers_in, personal_view
@@ -57,29 +57,28 @@ class RosterExport(Export):
 
 
 def roster_workbook(queryset: QuerySet, user, *, progress: Callable[[int], None] | None = None) -> tuple[bytes, int]:
+    """The workbook, written row by row (openpyxl's write-only mode, the records read in chunks), so a large
+    roster never holds every cell and every record in memory at once."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Beneficiaries")[:31]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Beneficiaries")[:31])
     header = [
         _("Name"), _("Gender"), _("ID number"), _("Certificate number"), _("Disability category"),
         _("Disability grade"), _("Hardship category"), _("Responsible branch"), _("Address"), _("Phone"),
         _("Guardian"), _("Last visit"),
     ]  # fmt: skip
-    append_row(sheet, header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    append_streamed_row(sheet, 1, header, font=Font(bold=True))
     count = 0
-    for b in queryset.select_related("branch"):
+    for b in queryset.select_related("branch").iterator(chunk_size=2000):
         shown = personal_view(user, b, revealed=True)
-        append_row(sheet, [
+        count += 1
+        append_streamed_row(sheet, count + 1, [
             b.name, b.get_gender_display(), shown.id_number, shown.certificate_number,
             b.get_disability_category_display(), b.get_disability_grade_display(), b.get_household_status_display(),
             b.branch.name, b.address, b.phone, b.guardian_name, getattr(b, "last_visit", None),
         ])  # fmt: skip
-        count += 1
         if progress is not None:
             progress(count)
     buffer = BytesIO()

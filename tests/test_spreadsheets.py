@@ -131,3 +131,23 @@ def test_a_percentage_in_excel_reads_as_on_the_page():
     cells = [row[1] for row in sheet.iter_rows(min_row=4)]
     assert [cell.value for cell in cells] == [0.896, 0.899] and all(c.number_format == "0.0%" for c in cells)
     assert [percent(c.value) for c in cells] == [percent(26 / 29), percent(0.8996)] == ["89.6%", "89.9%"]
+
+
+def test_a_streamed_row_keeps_text_as_text_and_numbers_and_dates_as_they_are():
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from volunteer_portal.spreadsheets import append_streamed_row
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("x")
+    append_streamed_row(sheet, 1, ["姓名", "号码"], font=Font(bold=True))
+    append_streamed_row(sheet, 2, [FORMULA, "#N/A", PHONE, "a\x07b", 3, dt.date(2026, 3, 5), None, "丽景社区"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheet = load_workbook(buffer).active
+    assert sheet["A1"].font.bold and sheet["A1"].value == "姓名"
+    cells = sheet[2]
+    assert [cell.data_type for cell in cells[:4]] == ["s", "s", "s", "s"]
+    assert [cell.value for cell in cells[:5]] == [FORMULA, "#N/A", PHONE, "ab", 3]
+    assert cells[5].value.date() == dt.date(2026, 3, 5) and cells[6].value is None and cells[7].value == "丽景社区"
