@@ -40,7 +40,7 @@ def test_the_locustfile_runs_without_errors_and_every_write_is_found(server, rec
         user.save()
     sessions = loadtest.sign_in_all(server, 2, secretaries=("secretary_a",), leader="root_leader", password=PASSWORD)
 
-    run = loadtest.run_locust("test", server, loadtest.MIXED, 2, 5, 0, sessions, tmp_path)
+    run = loadtest.run_locust("test", server, loadtest.MIXED, 2, 8, 0, sessions, tmp_path)
 
     assert run.failures == 0, run.errors
     names = {kind["name"] for kind in run.kinds}
