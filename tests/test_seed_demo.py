@@ -1,6 +1,10 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import Q
+from django.utils import timezone
 
 from activities.models import Activity, Campaign, Participation
 from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, Visit
@@ -99,3 +103,39 @@ def test_bad_sizes_are_refused():
         call_command("seed_demo", "--beneficiaries", "3", verbosity=0)
     with pytest.raises(CommandError):
         call_command("seed_demo", "--activities", "-1", verbosity=0)
+
+
+def test_a_regions_shape_members_pairings_and_their_visits(monkeypatch):
+    """From REGION_FROM activities the defaults give a region's shape: 11 members and 11 pairings per 100
+    activities (at least members-per-branch in each branch), a household for each, every pairing visited about
+    every two months by its member, a share overdue."""
+    from beneficiaries.selectors import pairings_with_status
+    from volunteer_portal.reports.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo, "REGION_FROM", 300)
+    call_command("seed_demo", "--branches", "3", "--activities", "2000", verbosity=0)
+    branches = Branch.objects.exclude(parent=None).count()
+    assert Member.objects.count() == max(2000 * 11 // 100, 6 * branches)
+    pairings = Pairing.objects.count()
+    assert pairings >= Member.objects.filter(active=True).count()  # one each, and secretary1's due one
+    assert Beneficiary.objects.count() == Member.objects.count()
+    for pairing in Pairing.objects.select_related("member__branch", "beneficiary__branch"):
+        assert pairing.beneficiary.branch.path.startswith(pairing.member.branch.path)
+    # Annotated names go through Q: the type checker only knows model fields.
+    statuses = pairings_with_status(Pairing.objects.all())
+    assert statuses.filter(Q(last_contact__isnull=False)).count() > pairings * 0.9
+    overdue = statuses.filter(Q(is_overdue=True)).count()
+    assert 0.05 * pairings < overdue < 0.4 * pairings
+    # The pairings' own visits, with the member as the visitor: about six a year for a pairing that ran all year.
+    year_ago = timezone.localdate() - dt.timedelta(days=365)
+    visits = [
+        Visit.objects.filter(beneficiary=p.beneficiary_id, visitors=p.member_id, date__gt=year_ago).count()
+        for p in Pairing.objects.filter(start_date__lt=year_ago - dt.timedelta(days=30))
+    ]
+    assert len(visits) > pairings / 3
+    assert 4 < sum(visits) / len(visits) < 8
+
+
+def test_members_must_cover_every_branch():
+    with pytest.raises(CommandError, match="--members must be at least"):
+        call_command("seed_demo", "--members", "5", verbosity=0)
