@@ -1,9 +1,11 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, RecordAdmin
+from volunteer_portal.admin_base import NoDeleteInline, NoDeleteMixin, RecordAdmin, TalliedAdmin
 
+from .footprints import activity_footprint
 from .models import Activity, ActivityType, Campaign, CampaignTarget, Participation, StarLevel
+from .upkeep import activity_totals_refresh
 
 
 @admin.register(ActivityType)
@@ -48,7 +50,7 @@ class ParticipationInline(NoDeleteInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(RecordAdmin):
+class ActivityAdmin(TalliedAdmin, RecordAdmin):
     list_display = ["date", "title", "branch", "type", "campaign", "archived_at"]
     list_filter = ["type", "date", "branch__kind", "campaign"]
     search_fields = ["title", "location", "branch__name"]
@@ -57,13 +59,35 @@ class ActivityAdmin(RecordAdmin):
     inlines = [ParticipationInline]
     date_hierarchy = "date"
 
+    def tally_ids(self, obj, form=None) -> set[int]:
+        return {obj.pk} - {None}
+
+    def tally_footprint(self, ids):
+        return activity_footprint(ids)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        activity_totals_refresh(Activity.objects.filter(pk=form.instance.pk))
+
 
 @admin.register(Participation)
-class ParticipationAdmin(RecordAdmin):
+class ParticipationAdmin(TalliedAdmin, RecordAdmin):
     list_display = ["activity", "member", "hours"]
     search_fields = ["member__name", "activity__title"]
     autocomplete_fields = ["activity", "member"]
     list_select_related = ["activity", "member"]
+
+    def tally_ids(self, obj, form=None) -> set[int]:
+        # The activity it was on, if moved, and the one it is on now.
+        return {obj.activity_id, form.initial.get("activity") if form else None} - {None}
+
+    def tally_footprint(self, ids):
+        return activity_footprint(ids)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        # The activity it was on, if moved, and the one it is on now.
+        activity_totals_refresh(Activity.objects.filter(pk__in=[form.initial.get("activity"), obj.activity_id]))
 
 
 @admin.register(StarLevel)

@@ -8,16 +8,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Branch, Member, on_roll_q
 from volunteer_portal.branches.services import member_create
-from volunteer_portal.models import ensure_not_archived, save_checked, stamp_history_user
+from volunteer_portal.models import ensure_not_archived, save_checked
 from volunteer_portal.photos import to_jpeg, validate_photo
 from volunteer_portal.services import record_archive
+from volunteer_portal.versions import check_version
 
+from .footprints import activity_footprint
 from .models import Activity, ActivityPhoto, ActivityType, Campaign, CampaignTarget, Participation
 from .selectors import target_branches_q
+from .upkeep import activity_totals_refresh
 
 
 def _add_new_members(activity: Activity, new_members: list[dict], hours: Decimal, actor) -> dict[Member, Decimal]:
@@ -56,15 +61,48 @@ def _set_participants(activity: Activity, participants: dict[Member, Decimal], a
                 % {"names": "、".join(names), "date": activity.date.isoformat()}
             }
         )
+    # In a constant number of statements however many take part: the roll query above checked the members, the
+    # dictionary keeps each once, the field validators check the hours (the database's constraints stand behind).
     current = {p.member_id: p for p in activity.participations.all()}
-    for participation in current.values():
-        if participation.member not in participants:
-            stamp_history_user(participation, actor)
-            participation.delete()
-    for member, hours in participants.items():
-        participation = current.get(member.pk) or Participation(activity=activity, member=member)
-        participation.hours = hours
-        save_checked(participation, actor, exclude=["activity"])
+    wanted = {member.pk: hours for member, hours in participants.items()}
+    gone = [participation for member_id, participation in current.items() if member_id not in wanted]
+    changed = [p for member_id, p in current.items() if member_id in wanted and p.hours != wanted[member_id]]
+    added = [Participation(activity=activity, member=member, hours=hours) for member, hours in participants.items()
+             if member.pk not in current]  # fmt: skip
+    now = timezone.now()
+    for participation in changed:
+        participation.hours, participation.updated_at = wanted[participation.member_id], now
+    for participation in [*changed, *added]:
+        participation.full_clean(exclude=["activity", "member"], validate_unique=False, validate_constraints=False)
+    if gone:
+        # One DELETE, as Django's own fast path runs it: a queryset delete would send post_delete row by row (and
+        # simple-history would write one history row each); nothing refers to a participation.
+        removed = Participation.objects.filter(pk__in=[p.pk for p in gone])
+        removed._raw_delete(removed.db)
+    Participation.objects.bulk_update(changed, ["hours", "updated_at"])
+    Participation.objects.bulk_create(added)
+    _write_history(Participation, gone, "-", actor, now)
+    _write_history(Participation, changed, "~", actor, now)
+    _write_history(Participation, added, "+", actor, now)
+    activity_totals_refresh(Activity.objects.filter(pk=activity.pk))
+
+
+def _write_history(model, records: list, kind: str, actor, when) -> None:
+    """The change history of many rows in one INSERT: "+" added, "~" changed, "-" removed (simple-history's own
+    bulk helpers write the first two only)."""
+    history = model.history.model
+    history.objects.bulk_create(
+        [
+            history(
+                history_date=when,
+                history_user=actor,
+                history_type=kind,
+                history_change_reason="",
+                **{field.attname: getattr(record, field.attname) for field in history.tracked_fields},
+            )
+            for record in records
+        ]
+    )
 
 
 def _add_photos(activity: Activity, photos: list[UploadedFile], actor) -> None:
@@ -107,6 +145,7 @@ def activity_create(
     participants = {**(participants or {}), **_add_new_members(activity, new_members or [], default_hours, actor)}
     _set_participants(activity, participants, actor)
     _add_photos(activity, photos or [], actor)
+    tallies.apply(tallies.Footprint(), activity_footprint([activity.pk]))
     return activity
 
 
@@ -119,21 +158,28 @@ def activity_update(
     new_members: list[dict] | None = None,
     default_hours: Decimal = Decimal("2.0"),
     photos: list[UploadedFile] | None = None,
+    version: dt.datetime | None = None,
     **fields,
 ) -> Activity:
     stored = Activity.objects.select_for_update().get(pk=activity.pk)
     ensure_not_archived(stored)
+    check_version(stored, version, actor=actor, incoming=fields)
+    before = activity_footprint([activity.pk])
     for name, value in fields.items():
         setattr(activity, name, value)
     save_checked(activity, actor)
     participants = {**participants, **_add_new_members(activity, new_members or [], default_hours, actor)}
     _set_participants(activity, participants, actor)
     _add_photos(activity, photos or [], actor)
+    tallies.apply(before, activity_footprint([activity.pk]))
     return activity
 
 
+@transaction.atomic
 def activity_archive(*, actor, activity: Activity) -> Activity:
+    before = activity_footprint([activity.pk])
     record_archive(actor=actor, record=activity)
+    tallies.apply(before, activity_footprint([activity.pk]))
     return activity
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils.html import format_html
@@ -14,9 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from volunteer_portal.admin_base import LabelledTabularInline, NoDeleteInline, NoDeleteMixin, ReadOnlyAdmin, RecordAdmin
+from volunteer_portal.admin_base import (
+    ARCHIVE_ACTION_LABEL,
+    LabelledTabularInline,
+    NoDeleteInline,
+    NoDeleteMixin,
+    ReadOnlyAdmin,
+    RecordAdmin,
+    TalliedAdmin,
+    archive_selected,
+)
 from volunteer_portal.branches.selectors import scope_q, scope_q_any
 
+from .footprints import visit_footprint, visits_of
 from .models import (
     ActivityBeneficiary,
     AssistanceItem,
@@ -31,6 +42,7 @@ from .models import (
     VisitVisitor,
 )
 from .privacy import birth_decade, mask_certificate_number, mask_id_number, search_q
+from .upkeep import pairing_last_contact_refresh, visits_changed
 
 HIDDEN_IN_HISTORY: dict[str, Callable[[Any], str]] = {
     "id_number": mask_id_number,
@@ -115,7 +127,7 @@ class VisitVisitorInline(LabelledTabularInline):
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(ScopedAdminMixin, RecordAdmin):
+class BeneficiaryAdmin(ScopedAdminMixin, TalliedAdmin, RecordAdmin):
     scope_via = "branch"
     list_display = [
         "name",
@@ -153,6 +165,13 @@ class BeneficiaryAdmin(ScopedAdminMixin, RecordAdmin):
             },
         ),
     ]
+
+    def tally_ids(self, obj, form=None) -> set[int]:
+        # Its visits: archiving a household takes them out of every figure.
+        return set(visits_of([obj.pk])) if obj.pk else set()
+
+    def tally_footprint(self, ids):
+        return visit_footprint(ids)
 
     def has_add_permission(self, request) -> bool:
         # People are registered on the portal, where their consent or legal basis is recorded with them.
@@ -211,6 +230,10 @@ class PairingAdmin(ScopedAdminMixin, RecordAdmin):
     autocomplete_fields = ["member", "beneficiary"]
     list_select_related = ["member", "beneficiary"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        pairing_last_contact_refresh(Pairing.objects.filter(pk=obj.pk))
+
 
 class AssistanceItemInline(NoDeleteInline):
     model = AssistanceItem
@@ -218,7 +241,7 @@ class AssistanceItemInline(NoDeleteInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(ScopedAdminMixin, RecordAdmin):
+class VisitAdmin(ScopedAdminMixin, TalliedAdmin, RecordAdmin):
     list_display = ["date", "beneficiary", "branch", "activity", "follow_up_needed"]
     list_filter = ["date", "follow_up_needed", "branch__kind"]
     search_fields = ["beneficiary__name", "branch__name", "notes"]
@@ -227,9 +250,35 @@ class VisitAdmin(ScopedAdminMixin, RecordAdmin):
     inlines = [VisitVisitorInline, AssistanceItemInline]
     date_hierarchy = "date"
 
+    def tally_ids(self, obj, form=None) -> set[int]:
+        return {obj.pk} - {None}
+
+    def tally_footprint(self, ids):
+        return visit_footprint(ids)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the visitors are saved; the household it was for, if changed, and the one it is for now.
+        visits_changed([form.initial.get("beneficiary"), form.instance.beneficiary_id])
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "archive_selected" in actions:
+            actions["archive_selected"] = (archive_visits, "archive_selected", ARCHIVE_ACTION_LABEL)
+        return actions
+
+
+@admin.action(description=ARCHIVE_ACTION_LABEL)
+@transaction.atomic
+def archive_visits(modeladmin, request, queryset) -> None:
+    """The shared archive action, then the households' last visit and their pairings' last contact."""
+    households = list(queryset.values_list("beneficiary_id", flat=True))
+    archive_selected(modeladmin, request, queryset)
+    visits_changed(households)
+
 
 @admin.register(AssistanceItem)
-class AssistanceItemAdmin(ScopedAdminMixin, RecordAdmin):
+class AssistanceItemAdmin(ScopedAdminMixin, TalliedAdmin, RecordAdmin):
     # A group item has no household: it is in scope through its activity's branch.
     scope_via: str | tuple[str, ...] = ("visit__beneficiary__branch", "activity__branch")
 
@@ -238,6 +287,13 @@ class AssistanceItemAdmin(ScopedAdminMixin, RecordAdmin):
     search_fields = ["description", "visit__beneficiary__name", "activity__title"]
     autocomplete_fields = ["visit", "activity"]
     list_select_related = ["visit", "visit__beneficiary", "activity"]
+
+    def tally_ids(self, obj, form=None) -> set[int]:
+        # The visit it was on, if moved, and the one it is on now (items of an activity are not in the store).
+        return {obj.visit_id, form.initial.get("visit") if form else None} - {None}
+
+    def tally_footprint(self, ids):
+        return visit_footprint(ids)
 
 
 @admin.register(RosterImport)

@@ -10,11 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Activity
+from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Branch, Member
 from volunteer_portal.models import ensure_not_archived, save_checked, stamp_history_user
 from volunteer_portal.services import record_archive
+from volunteer_portal.versions import check_version
 
+from .footprints import visit_footprint, visits_of
 from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
+from .privacy import SECRET_FIELDS
+from .upkeep import pairing_last_contact_refresh, visits_changed
 
 BENEFICIARY_FIELDS = [
     "name", "gender", "id_number", "birth_date", "certificate_number", "disability_category",
@@ -71,20 +76,42 @@ def consent_withdraw(*, actor, consent: Consent, on) -> Consent:
 
 @transaction.atomic
 def beneficiary_update(
-    *, actor, beneficiary: Beneficiary, needs: Iterable[Need] | None = None, **fields
+    *,
+    actor,
+    beneficiary: Beneficiary,
+    needs: Iterable[Need] | None = None,
+    version: dt.datetime | None = None,
+    **fields,
 ) -> Beneficiary:
-    ensure_not_archived(Beneficiary.objects.select_for_update().get(pk=beneficiary.pk))
+    stored = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    ensure_not_archived(stored)
+    check_version(stored, version, actor=actor, incoming=fields, secret=SECRET_FIELDS)
     for name, value in fields.items():
         setattr(beneficiary, name, value)
+    beneficiary.last_visit_on = stored.last_visit_on  # the save writes every column: not a stale copy of this one
     save_checked(beneficiary, actor)
     if needs is not None:
         beneficiary.needs.set(needs)
     return beneficiary
 
 
+@transaction.atomic
 def beneficiary_archive(*, actor, beneficiary: Beneficiary) -> Beneficiary:
+    """Archive a household: its visits leave every figure with it."""
+    visits = visits_of([beneficiary.pk])
+    before = visit_footprint(visits)
     record_archive(actor=actor, record=beneficiary)
+    tallies.apply(before, visit_footprint(visits))
     return beneficiary
+
+
+def _own_items(items: Iterable[dict], removed: Iterable[AssistanceItem], *, owner: str, pk: int) -> None:
+    """Every item a form names is the record's own: an id from another visit or activity (a tampered form) is
+    refused, so that no item is copied or moved."""
+    for item in [*(values.get("id") for values in items), *removed]:
+        if item is not None and getattr(item, owner) != pk:
+            raise ValidationError(_("An item on the form belongs to another record: open the page again."),
+                                  code="foreign_item")  # fmt: skip
 
 
 def _add_items(visit: Visit, items: Iterable[dict]) -> None:
@@ -121,6 +148,8 @@ def visit_record(
     _add_items(visit, items)
     if activity is not None:
         ActivityBeneficiary.objects.get_or_create(activity=activity, beneficiary=beneficiary)
+    visits_changed([beneficiary.pk])
+    tallies.apply(tallies.Footprint(), visit_footprint([visit.pk]))
     return visit
 
 
@@ -137,7 +166,9 @@ def visits_record_for_activity(
     items: Iterable[dict] = (),
 ) -> list[Visit]:
     """One activity that reached several households: one visit each, the shared details typed once."""
-    ensure_not_archived(activity)
+    # The activity's row lock makes a second submit of the same households (a double tap, two tabs) wait for the
+    # first and then find them recorded, instead of both passing the check below.
+    ensure_not_archived(Activity.objects.select_for_update().get(pk=activity.pk))
     visitors, items, beneficiaries = list(visitors), list(items), list(beneficiaries)
     already = ActivityBeneficiary.objects.filter(activity=activity, beneficiary__in=beneficiaries)
     if already.exists():
@@ -169,10 +200,16 @@ def visit_update(
     visitors: Iterable[Member],
     items: Iterable[dict],
     removed_items: Iterable[AssistanceItem] = (),
+    version: dt.datetime | None = None,
     **fields,
 ) -> Visit:
     """Change a visit; `items` are new or changed items (with "id" for changed ones), `removed_items` go."""
-    ensure_not_archived(Visit.objects.select_for_update().get(pk=visit.pk))
+    stored = Visit.objects.select_for_update().get(pk=visit.pk)
+    ensure_not_archived(stored)
+    check_version(stored, version, actor=actor, incoming=fields)
+    items, removed_items = list(items), list(removed_items)
+    _own_items(items, removed_items, owner="visit_id", pk=visit.pk)
+    before = visit_footprint([visit.pk])
     for name, value in fields.items():
         setattr(visit, name, value)
     save_checked(visit, actor)
@@ -189,6 +226,8 @@ def visit_update(
             save_checked(existing, actor, exclude=["visit"])
         else:
             _add_items(visit, [values])
+    visits_changed([stored.beneficiary_id, visit.beneficiary_id])
+    tallies.apply(before, visit_footprint([visit.pk]))
     return visit
 
 
@@ -203,6 +242,8 @@ def group_items_save(
     prostheses): `items` are new or changed items (with "id" for changed ones), `removed_items` go. Each change
     is in the item's history; archiving the activity takes its items out of every figure."""
     ensure_not_archived(Activity.objects.select_for_update().get(pk=activity.pk))
+    items, removed_items = list(items), list(removed_items)
+    _own_items(items, removed_items, owner="activity_id", pk=activity.pk)
     for item in removed_items:
         if item.activity_id == activity.pk:
             stamp_history_user(item, actor)
@@ -217,8 +258,12 @@ def group_items_save(
     return activity
 
 
+@transaction.atomic
 def visit_archive(*, actor, visit: Visit) -> Visit:
+    before = visit_footprint([visit.pk])
     record_archive(actor=actor, record=visit)
+    tallies.apply(before, visit_footprint([visit.pk]))
+    visits_changed([visit.beneficiary_id])
     return visit
 
 
@@ -240,14 +285,18 @@ def pairing_create(
         member=member, beneficiary=beneficiary, start_date=start_date, interval_days=interval_days, note=note
     )
     save_checked(pairing, actor)
+    pairing_last_contact_refresh(Pairing.objects.filter(pk=pairing.pk))  # visits since the start count
     return pairing
 
 
 @transaction.atomic
-def pairing_end(*, actor, pairing: Pairing, end_date: dt.date) -> Pairing:
-    ensure_not_archived(pairing)
-    if pairing.end_date is not None:
+def pairing_end(*, actor, pairing: Pairing, end_date: dt.date, version: dt.datetime | None = None) -> Pairing:
+    stored = Pairing.objects.select_for_update().get(pk=pairing.pk)
+    ensure_not_archived(stored)
+    check_version(stored, version, actor=actor, incoming={"end_date": end_date})
+    if stored.end_date is not None:
         raise ValidationError(_("This pairing has already ended."), code="already_ended")
     pairing.end_date = end_date
+    pairing.last_contact_on = stored.last_contact_on  # the save writes every column: not a stale copy of this one
     save_checked(pairing, actor)
     return pairing

@@ -6,9 +6,14 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from activities.footprints import activity_footprint
 from activities.models import Activity, ActivityType, Campaign, Participation
+from activities.upkeep import activity_totals_refresh
+from beneficiaries.footprints import visit_footprint
 from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, Visit
+from beneficiaries.upkeep import pairing_last_contact_refresh, visits_changed
 from volunteer_portal.branches import services as branch_services
+from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Branch, Member, RoleGrant
 from volunteer_portal.validators import id_check_character
 
@@ -85,9 +90,33 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     end = dt.date(2026, 12, 31)
 
 
-class ActivityFactory(factory.django.DjangoModelFactory):
+class TalliedFactory(factory.django.DjangoModelFactory):
+    """Factories write as the services do: the figure store (branches/tallies.py) learns what each record adds,
+    read before and after it is created. A test that changes rows behind the services' back afterwards calls
+    the service, or `figures_rebuild`, before it reads figures."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _footprint(cls, kwargs: dict) -> tallies.Footprint:
+        raise NotImplementedError
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        before = cls._footprint(kwargs)
+        record = super()._create(model_class, *args, **kwargs)
+        tallies.apply(before, cls._footprint({**kwargs, "record": record}))
+        return record
+
+
+class ActivityFactory(TalliedFactory):
     class Meta:
         model = Activity
+
+    @classmethod
+    def _footprint(cls, kwargs: dict) -> tallies.Footprint:
+        return activity_footprint([kwargs["record"].pk]) if "record" in kwargs else tallies.Footprint()
 
     branch = factory.SubFactory(BranchFactory)
     type = factory.SubFactory(ActivityTypeFactory)
@@ -95,13 +124,22 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     date = dt.date(2026, 3, 5)
 
 
-class ParticipationFactory(factory.django.DjangoModelFactory):
+class ParticipationFactory(TalliedFactory):
     class Meta:
         model = Participation
+
+    @classmethod
+    def _footprint(cls, kwargs: dict) -> tallies.Footprint:
+        return activity_footprint([kwargs["activity"].pk])
 
     activity = factory.SubFactory(ActivityFactory)
     member = factory.SubFactory(MemberFactory)
     hours = Decimal("2.0")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None) -> None:
+        if create:  # the activity's stored participant count and hours, as the services keep them
+            activity_totals_refresh(Activity.objects.filter(pk=instance.activity_id))
 
 
 class BeneficiaryFactory(factory.django.DjangoModelFactory):
@@ -130,19 +168,43 @@ class PairingFactory(factory.django.DjangoModelFactory):
     beneficiary = factory.SubFactory(BeneficiaryFactory)
     start_date = dt.date(2026, 1, 1)
 
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None) -> None:
+        if create:  # the stored last contact, as the services keep it
+            pairing_last_contact_refresh(Pairing.objects.filter(pk=instance.pk))
 
-class VisitFactory(factory.django.DjangoModelFactory):
+
+class VisitFactory(TalliedFactory):
     class Meta:
         model = Visit
+
+    @classmethod
+    def _footprint(cls, kwargs: dict) -> tallies.Footprint:
+        return visit_footprint([kwargs["record"].pk]) if "record" in kwargs else tallies.Footprint()
 
     beneficiary = factory.SubFactory(BeneficiaryFactory)
     branch = factory.LazyAttribute(lambda o: o.beneficiary.branch)
     date = dt.date(2026, 3, 5)
 
+    @factory.post_generation
+    def visitors(self, create, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.visitors.set(extracted)
 
-class AssistanceItemFactory(factory.django.DjangoModelFactory):
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None) -> None:
+        if create:  # the household's stored last visit and its pairings' last contact, as the services keep them
+            visits_changed([instance.beneficiary_id])
+
+
+class AssistanceItemFactory(TalliedFactory):
     class Meta:
         model = AssistanceItem
+
+    @classmethod
+    def _footprint(cls, kwargs: dict) -> tallies.Footprint:
+        visit = kwargs.get("visit")  # items handed over at an activity are read from their own table
+        return visit_footprint([visit.pk]) if visit is not None else tallies.Footprint()
 
     visit = factory.SubFactory(VisitFactory)
     kind = AssistanceItem.Kind.CASH

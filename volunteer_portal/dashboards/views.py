@@ -18,7 +18,7 @@ from volunteer_portal.web import paginate
 
 from .assistance import by_kind, unvalued_total
 from .campaigns import campaign_progress
-from .figures import Figures, Rollup, rollup, took_part_in
+from .figures import Figures, Rollup, rollup, took_part
 from .forms import Period, PeriodForm
 from .selectors import dashboard_node, dashboard_root_id
 
@@ -139,7 +139,7 @@ def non_participants(request: HttpRequest, pk: int) -> HttpResponse:
     _form, period = _period(request)
     members = (
         Member.objects.filter(on_roll_q(period.end), in_subtree(node, via="branch"))
-        .exclude(took_part_in(period.start, period.end))
+        .exclude(took_part(period.start, period.end))
         .select_related("branch")
         .order_by("branch__path", "name")
     )
