@@ -17,13 +17,12 @@ from volunteer_portal.branches.selectors import (
     get_in_scope,
     has_write_scope,
     may_export,
-    scope_q,
     user_can_write,
 )
+from volunteer_portal.jobs.services import export_respond
 from volunteer_portal.web import (
     ARCHIVED,
     act_on_live_record,
-    download,
     history_rows,
     keep_without_errors,
     paginate,
@@ -34,7 +33,7 @@ from volunteer_portal.web import (
 )
 
 from . import services
-from .exports import roster_workbook
+from .exports import RosterExport
 from .filters import BeneficiaryFilter
 from .forms import (
     ActivityVisitsForm,
@@ -48,7 +47,7 @@ from .forms import (
     VisitForm,
 )
 from .models import AssistanceItem, Consent
-from .privacy import mask_numbers_in, personal_view
+from .privacy import personal_view
 from .selectors import (
     assistance_totals,
     beneficiary_get_for_user,
@@ -137,16 +136,8 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def beneficiary_export(request: HttpRequest) -> HttpResponse:
-    """The roster as filtered, as Excel: only with an export grant, logged, numbers masked unless revealable."""
-    if not may_export(request.user):
-        raise PermissionDenied
-    base = beneficiary_list(user=request.user).filter(scope_q(request.user, via="branch", role="may_export"))
-    filterset = BeneficiaryFilter(request.GET, queryset=base, request=request)
-    queryset = (filterset.qs if filterset.is_valid() else base).order_by("branch__path", "name")
-    content, count = roster_workbook(queryset, request.user)
-    log_access(request, AccessLog.Event.EXPORT, subject=_("%(count)d beneficiaries") % {"count": count},
-               detail=mask_numbers_in(request.GET.urlencode()))  # fmt: skip
-    return download(content, f"beneficiaries-{timezone.localdate():%Y%m%d}.xlsx")
+    """The roster as filtered, as Excel (exports.RosterExport): at once when small, else built in the background."""
+    return export_respond(request, RosterExport)
 
 
 def _beneficiary_fields(form) -> dict:
@@ -186,6 +177,7 @@ def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             beneficiary=form.instance,
             needs=form.cleaned_data["needs"],
+            version=form.cleaned_data.get("version"),
             **_beneficiary_fields(form),
         ),
         success=_("The changes were saved."),
@@ -313,6 +305,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
             visit=form.instance,
             items=_items(formset),
             removed_items=[f.instance for f in formset.deleted_forms if f.instance.pk],
+            version=form.cleaned_data.get("version"),
             **_visit_fields(form),
         ),
         success=_("The changes were saved."),
@@ -472,11 +465,16 @@ def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
     if pairing.end_date is not None or pairing.is_archived:
         messages.info(request, _("This pairing has already ended."))
         return redirect(pairing)
-    form = PairingEndForm(request.POST or None)
+    form = PairingEndForm(request.POST or None, pairing=pairing)
     saved = save_on_post(
         request,
         form,
-        call=lambda: services.pairing_end(actor=request.user, pairing=pairing, end_date=form.cleaned_data["end_date"]),
+        call=lambda: services.pairing_end(
+            actor=request.user,
+            pairing=pairing,
+            end_date=form.cleaned_data["end_date"],
+            version=form.cleaned_data.get("version"),
+        ),
         success=_("The pairing was ended. Its history is kept."),
         done=pairing,
     )

@@ -81,12 +81,20 @@ INSTALLED_APPS = [
     "volunteer_portal.dashboards",
     "volunteer_portal.reports",
     "volunteer_portal.reminders",
+    "django_tasks",
+    "django_tasks_db",
+    "volunteer_portal.jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as WhiteNoise asks: static files are answered before sessions or auth run.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a form: a body cut off on the way is refused (400) instead of read as blank fields.
+    "volunteer_portal.resilience.CompleteBodyMiddleware",
+    # Behind the HTTPS proxy, the browser's address from X-Real-IP, before anything (the access log, django-axes)
+    # reads REMOTE_ADDR.
+    "volunteer_portal.security.ProxiedClientAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -261,6 +269,29 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Background jobs (volunteer_portal/jobs, Django's tasks API through django-tasks). TASKS_BACKEND "immediate" runs
+# a job inside the request that asks for it (development and `make run`: no process to start); "database" queues
+# it in the database for the worker, `manage.py db_worker` (production: DEBUG off).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be immediate or database, not {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# An export of more rows than this is built by the worker, with a page showing its progress; a smaller one is
+# downloaded at once. The finished files are kept privately in EXPORT_ROOT (never under MEDIA_URL; or in
+# STORAGES["exports"] when that is set, e.g. a private bucket shared by several machines), for their owner only,
+# and deleted EXPORT_KEEP_HOURS after they were asked for (manage.py prune_exports, daily).
+EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", 2000)
+EXPORT_KEEP_HOURS = envint("EXPORT_KEEP_HOURS", 24)
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", BASE_DIR / "exports"))
+# A task that fails (the figures rebuild, a reminders run) is enqueued again after TASK_RETRY_SECONDS, doubling
+# each time, up to TASK_MAX_ATTEMPTS attempts in all (volunteer_portal/jobs/retry.py).
+TASK_RETRY_SECONDS = envint("TASK_RETRY_SECONDS", 60)
+TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 5)
+
 LOGIN_URL = "accounts:login"
 LOGIN_URL_PATH = "/accounts/login/"
 LOGIN_REDIRECT_URL = "home"
@@ -284,7 +315,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_HTTPS_PROXY", False) else None
+# Behind a proxy that ends HTTPS (deploy/nginx): its X-Forwarded-Proto says the request was HTTPS, and its X-Real-IP
+# is the client's address (volunteer_portal.security.ProxiedClientAddressMiddleware).
+BEHIND_HTTPS_PROXY = envbool("BEHIND_HTTPS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -9,6 +9,9 @@ admin.site.site_header = _("Lei Feng volunteer portal · administration")
 admin.site.site_title = _("Volunteer portal administration")
 admin.site.index_title = _("Organisation, people and records")
 
+# A database that cannot be reached answers 503 with Retry-After; any other error, 500 (resilience.py).
+handler500 = "volunteer_portal.resilience.server_error"
+
 urlpatterns = [
     path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -22,6 +25,7 @@ urlpatterns = [
     path("members/", include("activities.member_urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("notifications/", include("volunteer_portal.reminders.urls")),
+    path("exports/", include("volunteer_portal.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

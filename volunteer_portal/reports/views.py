@@ -132,7 +132,11 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda: services.report_update(
-                actor=request.user, report=report, typical=form.cleaned_data["typical_activities"], **sections
+                actor=request.user,
+                report=report,
+                typical=form.cleaned_data["typical_activities"],
+                version=form.cleaned_data.get("version"),
+                **sections,
             ),
         )
         if saved is not None:
@@ -219,6 +223,8 @@ def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ReportPeriodForm(request.GET or None)
     frequency, start = form.chosen()
     result = selectors.organisation_summary(node, frequency, start)
+    query = request.GET.copy()
+    query.pop("page", None)  # links to other branches and the downloads start from the first page
     return render(
         request,
         "reports/summary.html",
@@ -236,7 +242,9 @@ def summary(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             ],
             "totals": [result.totals[name] for name in selectors.ADDITIVE],
             "drifted": [row for row in result.rows if row.drift],
-            "query": request.GET.urlencode(),
+            # A page of the branches that report: a region has a thousand (issue 13).
+            "page": paginate(request, result.rows, per_page=50),
+            "query": query.urlencode(),
         },
     )
 
