@@ -306,3 +306,42 @@ def test_the_administrators_home_page_reads_no_whole_table(client, superuser, tr
 
     assert_flat_queries(lambda: client.get(home), grow, queries=len(queries))
     assert client.get(home).context["never_visited_count"] == 11
+
+
+# --- the organisation summary: a page of the branches that report ---------------------------------------------
+
+
+def test_the_summary_lists_the_branches_that_report_a_page_at_a_time(as_user, tree, assert_flat_queries):
+    from volunteer_portal.branches.models import RoleGrant
+    from volunteer_portal.dashboards.periods import Frequency
+    from volunteer_portal.reports import services as report_services
+    from volunteer_portal.reports.models import ReportRequirement
+
+    from .factories import BranchFactory, RoleGrantFactory
+
+    ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY)
+    RoleGrantFactory(user=tree.secretary_a, branch=tree.district, role=RoleGrant.Role.SECRETARY)
+    secretary = type(tree.secretary_a).objects.get(pk=tree.secretary_a.pk)
+    year = TODAY.year - 1
+
+    def communities(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            branch = BranchFactory(parent=tree.district, kind="community", name=f"社区{n:03d}")
+            member = MemberFactory(branch=branch)
+            ParticipationFactory(activity=ActivityFactory(branch=branch, date=dt.date(year, 2, 1)), member=member)
+            report = report_services.report_create(actor=secretary, branch=branch, frequency="quarterly",
+                                                   start=dt.date(year, 1, 1))  # fmt: skip
+            report_services.report_submit(actor=secretary, report=report)
+
+    communities(4, 0)
+    client = as_user(tree.root_leader)
+    url = reverse("reports:summary-node", args=[tree.root.pk])
+    period = {"frequency": "quarterly", "year": year, "number": 1}
+    assert_flat_queries(lambda: client.get(url, period), lambda: communities(56, 4), queries=13,
+                        also=[(lambda: client.get(url, {**period, "page": 2}), 13)])  # fmt: skip
+    first, second = client.get(url, period), client.get(url, {**period, "page": 2})
+    assert len(first.context["page"]) == 50 and len(second.context["page"]) == 10
+    assert "page=" not in second.context["query"]
+    (district, sums, done, owed), = first.context["summary"].children  # fmt: skip
+    assert (district, done, owed) == (tree.district, 60, 60)
+    assert sums == first.context["summary"].totals and sums["activities"] == sums["participations"] == 60

@@ -1,5 +1,6 @@
 """Store a household's last visit and a pairing's last contact on their rows, so that the lists show, sort and
-filter by them without reading every visit; filled here from the visits."""
+filter by them without reading every visit; filled here from the visits, which an index on (household, date)
+makes a lookup per row."""
 
 from django.db import migrations, models
 
@@ -24,6 +25,10 @@ class Migration(migrations.Migration):
             model_name="pairing",
             name="last_contact_on",
             field=models.DateField(blank=True, editable=False, null=True, verbose_name="last contact"),
+        ),
+        migrations.AddIndex(
+            model_name="visit",
+            index=models.Index(fields=["beneficiary", "date"], name="visit_beneficiary_date"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -123,7 +123,13 @@ class Visit(ArchivableModel):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["branch", "date"], name="visit_branch_date")]
+        indexes = [
+            models.Index(fields=["branch", "date"], name="visit_branch_date"),
+            # A household's latest visit (up to a day): a pairing's last contact, a household's last visit. With
+            # only the date index PostgreSQL scanned every visit since the start for each pairing (114 s for a
+            # summary of 11,000 pairings; 0.2 s with this one).
+            models.Index(fields=["beneficiary", "date"], name="visit_beneficiary_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.beneficiary}"

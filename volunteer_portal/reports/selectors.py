@@ -4,6 +4,7 @@ dashboard does. The workflow's writes are in `services.py`.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from activities.models import Activity
 from volunteer_portal.branches.models import Branch, RoleGrant, in_subtree, is_under
 from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q
 from volunteer_portal.dashboards.assistance import by_kind
-from volunteer_portal.dashboards.figures import ASSISTANCE_KINDS, Figures, own_figures, rollup, subtree_totals
+from volunteer_portal.dashboards.figures import ASSISTANCE_KINDS, Figures, down_to, own_figures, rollup, subtree_totals
 from volunteer_portal.dashboards.periods import Frequency, ended_periods, period_label, period_of
 from volunteer_portal.templatetags import percent
 
@@ -392,24 +393,40 @@ def organisation_summary(node: Branch, frequency: str, start: dt.date, *, with_d
     for row in rows:
         counts[row.state] += 1
 
-    def summed(prefix: str) -> dict:
-        values = dict.fromkeys(ADDITIVE, Decimal("0"))
-        for report in reports.values():
-            counted = report.status in IN
-            if report.figures and counted and is_under(report.branch, prefix):
+    # One pass over the reports and one over the rows, each added to the node's total and to the child of the
+    # node it is under: not a pass per child, for a district may have a thousand communities.
+    def child_of(branch: Branch) -> int | None:
+        chain = down_to(node, branch.path)
+        return chain[1] if len(chain) > 1 else None
+
+    total, sums = _no_sums(), defaultdict[int, dict](_no_sums)
+    for report in reports.values():
+        if report.figures and report.status in IN and is_under(report.branch, node):
+            child = child_of(report.branch)
+            for values in [total] if child is None else [total, sums[child]]:
                 for name in ADDITIVE:
                     values[name] += Decimal(str(report.figures["own"][name]))
                 _add_kinds(values, report.figures["own"])
-        values["hours"] = values["hours"].quantize(Decimal("0.1"))
-        values["assistance_total"] = values["assistance_total"].quantize(Decimal("0.01"))
-        return values
+    inside: dict[int, list[SummaryRow]] = defaultdict(list)
+    for row in rows:
+        if (child := child_of(row.branch)) is not None:
+            inside[child].append(row)
+    children = [
+        (child, _rounded(sums[child.pk]), sum(1 for row in inside[child.pk] if row.state in IN), len(inside[child.pk]))
+        for child in branches
+        if child.parent_id == node.pk
+    ]
+    return Summary(node, frequency, start, end, rows, children, _rounded(total), counts)
 
-    children = []
-    for child in (b for b in branches if b.parent_id == node.pk):
-        inside = [row for row in rows if is_under(row.branch, child)]
-        submitted = sum(1 for row in inside if row.state in IN)
-        children.append((child, summed(child.path), submitted, len(inside)))
-    return Summary(node, frequency, start, end, rows, children, summed(node.path), counts)
+
+def _no_sums() -> dict:
+    return dict.fromkeys(ADDITIVE, Decimal("0"))
+
+
+def _rounded(values: dict) -> dict:
+    values["hours"] = values["hours"].quantize(Decimal("0.1"))
+    values["assistance_total"] = values["assistance_total"].quantize(Decimal("0.01"))
+    return values
 
 
 def _add_kinds(values: dict, own: dict) -> None:
