@@ -16,8 +16,10 @@ from django.db.models.functions import Cast, Concat, Round
 
 from activities.footprints import PARTICIPANT
 from activities.models import Activity, Participation
+from activities.upkeep import activity_totals_refresh
 from beneficiaries.footprints import HOUSEHOLD
-from beneficiaries.models import AssistanceItem, Visit
+from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, Visit
+from beneficiaries.upkeep import beneficiary_last_visit_refresh, pairing_last_contact_refresh
 from volunteer_portal.branches.models import Branch, Presence, Tally
 from volunteer_portal.branches.tallies import DERIVED_SPANS, derive_spans, insert_select
 from volunteer_portal.expressions import MonthStart
@@ -119,7 +121,11 @@ def _stored_month_presence(kind: str) -> QuerySet:
 
 @transaction.atomic
 def rebuild() -> None:
-    """Write the whole store afresh from the base tables."""
+    """Write the whole store afresh from the base tables, and the totals the list pages read from their rows
+    (an activity's participants and hours, a household's last visit, a pairing's last contact)."""
+    activity_totals_refresh(Activity.objects.all())
+    beneficiary_last_visit_refresh(Beneficiary.objects.all())
+    pairing_last_contact_refresh(Pairing.objects.all())
     Tally.objects.all().delete()
     Presence.objects.all().delete()
     for rows in expected_amounts().values():
