@@ -3,10 +3,14 @@
 Run with the venv's Python (`.venv/bin/python scripts/serve.py`, or a production venv's). DEBUG is off. SECRET_KEY
 and ALLOWED_HOSTS must be set, or it says what to set and stops before anything runs. gunicorn gets
 WEB_CONCURRENCY workers (default 3), a GUNICORN_TIMEOUT (default 60 s) and binds HOST:PORT (default 127.0.0.1:8000);
-the database is DATABASE_URL, or the SQLite file beside manage.py. Every variable is in .env.example.
+the database is DATABASE_URL, or the SQLite file beside manage.py. Every variable is in .env.example. The
+background jobs' worker (`manage.py db_worker`) runs beside it and stops with it, unless SERVE_WORKER=false (a
+deployment runs it as its own systemd unit, docs/deploy.md) or TASKS_BACKEND=immediate.
 """
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -88,12 +92,32 @@ def manage(*args: str) -> None:
         fail(f"manage.py {' '.join(args)} failed (exit {result.returncode}); nothing was started.")
 
 
+def die_with_parent() -> None:
+    """In the worker's process, before it runs: ask Linux to stop it when its parent (gunicorn's master, which
+    the serving process becomes by exec) exits, so no worker outlives `make serve` (prctl PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)
+
+
+def start_worker() -> None:
+    """The background jobs' worker beside gunicorn (README, "Background work"), unless the jobs run in the
+    request (TASKS_BACKEND=immediate) or another worker is run on its own (SERVE_WORKER=false, e.g. systemd)."""
+    if os.environ.get("TASKS_BACKEND", "database").strip() != "database":
+        return
+    if os.environ.get("SERVE_WORKER", "true").strip().lower() in FALSE:
+        return
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload"]
+    subprocess.Popen(command, cwd=ROOT, preexec_fn=die_with_parent if sys.platform == "linux" else None)  # noqa: S603
+    print("make serve: background worker: " + " ".join(command[1:]), file=sys.stderr, flush=True)
+
+
 def main() -> None:
     gunicorn = check_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "volunteer_portal.settings")
     manage("collectstatic", "--noinput", "-v1")
     manage("migrate", "--noinput")
     os.chdir(ROOT)
+    start_worker()
     print("make serve: gunicorn " + " ".join(gunicorn[3:]), file=sys.stderr, flush=True)
     os.execv(sys.executable, gunicorn)  # noqa: S606
 

@@ -59,6 +59,7 @@ class Server:
     database: Path
     log: Path
     env: dict[str, str]
+    pid: int = 0
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         return self.request("GET", path, headers)
@@ -107,7 +108,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
-        running = Server(port, database, log, env)
+        running = Server(port, database, log, env, process.pid)
         deadline = time.monotonic() + READY_WITHIN
         while True:
             assert process.poll() is None, f"the server stopped (exit {process.returncode}):\n{log.read_text()}"
@@ -135,6 +136,22 @@ def test_gunicorn_serves_with_the_workers_asked_for(server):
     assert "--workers=2 --timeout=60" in log
     assert len(re.findall(r"Booting worker with pid", log)) >= 2
     assert server.get("/healthz", PROXY).headers["Server"].startswith("gunicorn")
+
+
+def test_the_background_worker_runs_beside_gunicorn_and_only_while_it_does(server):
+    """Exports above EXPORT_INLINE_MAX_ROWS wait for the worker: `make serve` starts one (and it stops with
+    gunicorn's master, by PR_SET_PDEATHSIG, so none outlives the server)."""
+    assert "make serve: background worker: manage.py db_worker --no-reload" in server.log.read_text()
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while it was read
+        if parent == server.pid:
+            children.append(command)
+    assert any("manage.py db_worker --no-reload" in command for command in children), children
 
 
 def test_sqlite_runs_in_wal_mode(server):

@@ -138,7 +138,7 @@ def took_part_in(start: dt.date, end: dt.date) -> Exists:
     )  # fmt: skip
 
 
-def took_part(start: dt.date, end: dt.date) -> Exists:
+def took_part(start: dt.date, end: dt.date) -> Exists | Q:
     """took_part_in() as the pages ask it: from the figure store for a range of whole months (a standard period),
     from the base tables otherwise."""
     return _present_in(start, end) if whole_months(start, end) else took_part_in(start, end)
@@ -231,7 +231,7 @@ def _collect(node: Branch, start: dt.date, end: dt.date, today: dt.date, stored:
     else:
         _add_recorded(per_branch, monthly, node, start, end)
     _add_group_items(per_branch, node, start, end)
-    took_part = _present_in(start, end) if stored else took_part_in(start, end)
+    took_part: Exists | Q = _present_in(start, end) if stored else took_part_in(start, end)
     for branch_id, members, participating in (
         Member.objects.filter(on_roll_q(end), in_subtree(node, via="branch"))
         .values("branch_id")
@@ -357,6 +357,7 @@ def _add_group_items(per_branch: dict[int, Figures], node: Branch, start: dt.dat
     few (one row per kind and activity), so they are read from their own table with the activity joined."""
     for row in (
         AssistanceItem.objects.filter(
+            activity__isnull=False,  # lets the database start from the few items of activities (its index)
             activity__archived_at__isnull=True,
             activity__date__gte=start,
             activity__date__lte=end,
@@ -433,14 +434,17 @@ def _stored_by_category(node: Branch, start: dt.date, end: dt.date) -> dict[str,
     }  # fmt: skip
 
 
-def _present_in(start: dt.date, end: dt.date) -> Exists:
+def _present_in(start: dt.date, end: dt.date) -> Q:
     """took_part_in() read from the figure store: whether a Member row counts as a participant anywhere in the
-    range (a standard span's rows exist once per ancestor; any of them will do)."""
+    range. An uncorrelated `pk IN (…)`, which the database reads once into a hash, rather than a probe per
+    member: a standard span's rows of the top branches (every activity lies under one), or the month rows."""
     span = standard_span(start, end)
-    rows = Presence.objects.filter(kind=PARTICIPANT, subject=OuterRef("pk"))
+    rows = Presence.objects.filter(kind=PARTICIPANT)
     if span:
-        return Exists(rows.filter(span=span, period=start))
-    return Exists(rows.filter(span=Presence.Span.MONTH, period__gte=start, period__lte=end))
+        rows = rows.filter(span=span, period=start, branch__parent__isnull=True)
+    else:
+        rows = rows.filter(span=Presence.Span.MONTH, period__gte=start, period__lte=end)
+    return Q(pk__in=rows.values("subject"))
 
 
 def _add_assistance(figures: Figures, row: dict) -> None:
