@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.management import CommandError, call_command, get_commands
+from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
@@ -52,7 +52,6 @@ def test_the_check_fails_when_the_pages_figures_differ(seeded, monkeypatch):
         call_command("bench_dashboard", "--warmup", "0", "--repeat", "1")
 
 
-@pytest.mark.skipif("figures_check" not in get_commands(), reason="the figure store is not built yet")
 def test_a_row_changed_behind_the_stores_back_is_caught(seeded):
     """A base row changed without the services (so the figure store does not know): the pages, reading the store,
     and figures_check both disagree with the base tables, and the benchmark refuses to time."""

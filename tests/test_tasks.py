@@ -8,7 +8,7 @@ import signal
 from io import BytesIO, StringIO
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -281,7 +281,6 @@ def test_the_enqueue_command_hands_a_daily_job_to_the_worker(settings):
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-@pytest.mark.skipif("figures_rebuild" not in get_commands(), reason="the figures_rebuild command is not written yet")
 @pytest.mark.django_db(transaction=True)
 def test_the_figures_rebuild_runs_in_the_worker(settings):
     settings.TASKS = DATABASE_BACKEND
