@@ -1,15 +1,13 @@
 """A large roster export in a browser: the list's Excel button opens the job's page, jobs.js follows the worker's
 progress and, when the file is ready, shows the download link; the strict CSP is not broken on the way."""
 
-import signal
-
 import pytest
-from django.core.management import call_command
 
 from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.jobs.models import ExportJob
 
 from ..factories import TEST_PASSWORD, BeneficiaryFactory
+from ..test_tasks import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,12 +33,7 @@ def test_a_queued_export_is_followed_until_its_link_appears(live_server, phone, 
     assert page.locator("#export-bar").get_attribute("value") == "0"
     screenshot(page, "export-01-queued")
 
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    run_worker()
     assert ExportJob.objects.get().status == ExportJob.Status.DONE
 
     link = page.locator("#export-download")  # jobs.js saw the job finish and reloaded the page

@@ -2,10 +2,8 @@
 back-off time by a delivery task the run enqueues (once), until it is sent."""
 
 import datetime as dt
-import signal
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -13,6 +11,8 @@ from volunteer_portal.dashboards.periods import Frequency
 from volunteer_portal.reminders.models import Channel, GroupRobot, Reminder
 from volunteer_portal.reminders.tasks import deliver_reminders, schedule_delivery, send_reminders_task
 from volunteer_portal.reports.models import ReportRequirement
+
+from ..test_tasks import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DELIVER = "volunteer_portal.reminders.tasks.deliver_reminders"
@@ -25,15 +25,6 @@ def owed(tree, settings):
     ReportRequirement.objects.create(branch_kind="community", frequency=Frequency.QUARTERLY, due_days=10,
                                      starts_on=timezone.localdate() - dt.timedelta(days=200))  # fmt: skip
     return tree
-
-
-def run_worker() -> None:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def test_a_failing_robot_is_tried_again_by_the_worker_at_its_back_off(owed, fake_robot):

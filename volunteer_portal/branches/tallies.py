@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import QuerySet, Sum, Value
+from django.db.models import CharField, QuerySet, Sum, Value
 from django.db.models.functions import TruncQuarter, TruncYear
 
 from .models import PATH_SEPARATOR, Branch, Presence, Tally
@@ -133,6 +133,18 @@ def insert_select(model: type[models.Model], fields: Sequence[str], queryset: Qu
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {sql}", params)
 
 
+def derived_rows(ancestor: Branch, span: str, trunc) -> QuerySet:
+    """The quarter or year rows of a branch as its subtree's month rows call for them (what `derive_spans`
+    writes and `figures_check` compares with what is stored)."""
+    return (
+        Presence.objects.filter(span=Presence.Span.MONTH, branch__path__startswith=ancestor.path)
+        .values("kind", "subject", period_of=trunc("period"))
+        .annotate(total=Sum("n"), scope=Value(ancestor.pk), span_of=Value(str(span), output_field=CharField()))
+        .values_list("scope", "span_of", "period_of", "kind", "subject", "total")
+        .order_by()
+    )
+
+
 def derive_spans(ancestors: Iterable[Branch]) -> None:
     """Write the quarter and year rows of these branches afresh from the month rows of their subtrees: after a
     rebuild of the month rows, or when a branch moved and its old and new ancestors hold other subtrees."""
@@ -140,13 +152,7 @@ def derive_spans(ancestors: Iterable[Branch]) -> None:
         Presence.objects.filter(branch=ancestor).exclude(span=Presence.Span.MONTH).delete()
         for span, trunc in DERIVED_SPANS:
             insert_select(
-                Presence,
-                ["branch", "span", "period", "kind", "subject", "n"],
-                Presence.objects.filter(span=Presence.Span.MONTH, branch__path__startswith=ancestor.path)
-                .values("kind", "subject", period_of=trunc("period"))
-                .annotate(total=Sum("n"), scope=Value(ancestor.pk), span_of=Value(str(span)))
-                .values_list("scope", "span_of", "period_of", "kind", "subject", "total")
-                .order_by(),
+                Presence, ["branch", "span", "period", "kind", "subject", "n"], derived_rows(ancestor, span, trunc)
             )
 
 

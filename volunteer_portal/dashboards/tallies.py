@@ -21,7 +21,7 @@ from beneficiaries.footprints import HOUSEHOLD
 from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, Visit
 from beneficiaries.upkeep import beneficiary_last_visit_refresh, pairing_last_contact_refresh
 from volunteer_portal.branches.models import Branch, Presence, Tally
-from volunteer_portal.branches.tallies import DERIVED_SPANS, derive_spans, insert_select
+from volunteer_portal.branches.tallies import DERIVED_SPANS, derive_spans, derived_rows, insert_select
 from volunteer_portal.expressions import MonthStart
 
 TALLY_FIELDS = ["branch", "month", "confirmed", "figure", "amount"]
@@ -160,13 +160,7 @@ def differences() -> list[Difference]:
         found += _compare(f"presence {kind} M", expected, _stored_month_presence(kind))
     for branch in Branch.objects.all():
         for span, trunc in DERIVED_SPANS:
-            derived = (
-                Presence.objects.filter(span=Presence.Span.MONTH, branch__path__startswith=branch.path)
-                .values("kind", "subject", period_of=trunc("period"))
-                .annotate(total=Sum("n"), scope=Value(branch.pk), span_of=_text(span))
-                .values_list("scope", "span_of", "period_of", "kind", "subject", "total")
-                .order_by()
-            )
+            derived = derived_rows(branch, span, trunc)
             stored = Presence.objects.filter(branch=branch, span=span).values_list(*PRESENCE_FIELDS).order_by()
             found += _compare(f"presence {span} of branch {branch.pk}", derived, stored)
     return found
