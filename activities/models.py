@@ -158,6 +158,9 @@ class Activity(ArchivableModel):
     )
     title = models.CharField(_("title"), max_length=200)
     date = models.DateField(_("date"), validators=[validate_not_future], db_index=True)
+    # Optional: the window in which members may check in by the activity's code (without them, its whole day).
+    starts_at = models.TimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.TimeField(_("ends at"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
@@ -203,6 +206,8 @@ class Activity(ArchivableModel):
                     }
                 }
             )
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The activity cannot end before it starts.")})
 
 
 class Participation(TimeStampedModel):

@@ -292,3 +292,19 @@ def target_update(*, actor, target: CampaignTarget, **fields) -> CampaignTarget:
 def target_delete(*, actor, target: CampaignTarget) -> None:
     ensure_not_archived(Campaign.objects.select_for_update().get(pk=target.campaign_id))
     target.delete()
+
+
+@transaction.atomic
+def participation_add(*, actor, activity: Activity, member: Member, hours: Decimal) -> Participation:
+    """One more participant (a member's confirmed check-in), kept like the form's: on the roll on the day, the
+    history, the list totals and the figure store."""
+    stored = Activity.objects.select_for_update().get(pk=activity.pk)
+    ensure_not_archived(stored)
+    if stored.participations.filter(member=member).exists():
+        raise ValidationError(_("%(name)s already took part in this activity.") % {"name": member.name},
+                              code="already_taking_part")  # fmt: skip
+    before = activity_footprint([activity.pk])
+    current = {p.member: p.hours for p in stored.participations.select_related("member")}
+    _set_participants(stored, {**current, member: hours}, actor)
+    tallies.apply(before, activity_footprint([activity.pk]))
+    return stored.participations.get(member=member)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "activities",
     "beneficiaries",
     "volunteer_portal.dashboards",
+    "volunteer_portal.selfservice",
     "volunteer_portal.reports",
     "volunteer_portal.reminders",
     "django_tasks",

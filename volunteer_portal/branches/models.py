@@ -67,6 +67,14 @@ class Branch(TimeStampedModel):
         help_text=_("A short unique code, letters, digits and hyphens, e.g. kfzx-zb."),
     )
     active = models.BooleanField(_("active"), default=True)
+    confirm_members_work = models.BooleanField(
+        _("members' own records wait for a secretary"),
+        default=True,
+        help_text=_(
+            "Hours and visits members record themselves count once a secretary confirms them; untick to count "
+            "them at once."
+        ),
+    )
     # Materialized path: the primary keys from the root down, each followed by "/", e.g. "1/4/17/".
     # Every subtree is one prefix search on an indexed column (on PostgreSQL, unique=True also creates the
     # varchar_pattern_ops index LIKE 'x%' needs). Only branches.services writes it, on create and move.

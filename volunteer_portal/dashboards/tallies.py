@@ -23,7 +23,9 @@ from beneficiaries.upkeep import beneficiary_last_visit_refresh, pairing_last_co
 from volunteer_portal.branches.models import Branch, Presence, Tally
 from volunteer_portal.branches.tallies import DERIVED_SPANS, derive_spans, derived_rows, insert_select
 from volunteer_portal.expressions import MonthStart
+from volunteer_portal.selfservice.models import Claim
 
+PENDING = "pending "
 TALLY_FIELDS = ["branch", "month", "confirmed", "figure", "amount"]
 PRESENCE_FIELDS = ["branch", "span", "period", "kind", "subject", "n"]
 
@@ -32,13 +34,13 @@ def _text(value: str) -> Value:
     return Value(value, output_field=CharField())
 
 
-def _amounts(queryset: QuerySet, branch: str, day: str, figure, amount) -> QuerySet:
+def _amounts(queryset: QuerySet, branch: str, day: str, figure, amount, *, confirmed: bool = True) -> QuerySet:
     """(branch, month, confirmed, figure, amount) rows of a base table, grouped by the database, zeros left out
     (the store keeps none)."""
     return (
         queryset.annotate(month_of=MonthStart(day), figure_of=figure)
         .values(branch, "month_of", "figure_of")
-        .annotate(total=Round(amount, 2), confirmed_of=Value(True))
+        .annotate(total=Round(amount, 2), confirmed_of=Value(confirmed))
         .filter(total__gt=0)
         .values_list(branch, "month_of", "confirmed_of", "figure_of", "total")
         .order_by()
@@ -61,8 +63,13 @@ def _visit_items() -> QuerySet:
     return AssistanceItem.objects.filter(visit__archived_at__isnull=True, visit__beneficiary__archived_at__isnull=True)
 
 
+def _pending(kind: str) -> QuerySet:
+    return Claim.objects.filter(status=Claim.Status.PENDING, kind=kind)
+
+
 def expected_amounts() -> dict[str, QuerySet]:
-    """Every Tally row the base tables call for, by figure family (a figure, or a prefix ending in ':')."""
+    """Every Tally row the base tables call for, by figure family (a figure, or a prefix ending in ':'; "pending
+    …" for members' records waiting for a secretary, stored with confirmed=False)."""
     activity = ("branch_id", "date")
     visit_item = ("visit__branch_id", "visit__date")
     return {
@@ -84,6 +91,15 @@ def expected_amounts() -> dict[str, QuerySet]:
             *visit_item,
             Concat(_text("unvalued:"), "kind"),
             Sum("quantity"),
+        ),
+        "pending hours": _amounts(
+            _pending(Claim.Kind.HOURS), "branch_id", "date", _text("hours"), Sum("hours"), confirmed=False
+        ),
+        "pending participations": _amounts(
+            _pending(Claim.Kind.HOURS), "branch_id", "date", _text("participations"), Count("id"), confirmed=False
+        ),
+        "pending visits": _amounts(
+            _pending(Claim.Kind.VISIT), "branch_id", "date", _text("visits"), Count("id"), confirmed=False
         ),
     }
 
@@ -109,9 +125,11 @@ def expected_month_presence() -> dict[str, QuerySet]:
 
 
 def _stored_amounts(family: str) -> QuerySet:
+    confirmed = not family.startswith(PENDING)
+    family = family.removeprefix(PENDING)
     rows = (
         Tally.objects.filter(figure__startswith=family) if family.endswith(":") else Tally.objects.filter(figure=family)
-    )
+    ).filter(confirmed=confirmed)
     return rows.annotate(total=Round("amount", 2)).values_list(*TALLY_FIELDS[:-1], "total").order_by()
 
 

@@ -1,0 +1,177 @@
+"""Writes of the members' side: a member's check-in and visit become pending claims; a secretary confirms
+(turning them into a participation or a visit through the apps' own services), corrects or rejects them. Each
+write is atomic, leaves the history (django-simple-history, the actor passed) and keeps the figure store's
+pending rows (footprints.py)."""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activities.models import Activity
+from activities.services import participation_add
+from beneficiaries.models import Pairing
+from beneficiaries.selectors import open_pairing_q
+from beneficiaries.services import visit_record
+from volunteer_portal.branches import tallies
+from volunteer_portal.branches.models import Member
+from volunteer_portal.models import save_checked
+
+from .footprints import claim_footprint
+from .models import Claim
+
+DEFAULT_HOURS = Decimal("2.0")
+
+
+def _submit(claim: Claim, actor) -> Claim:
+    save_checked(claim, actor)
+    tallies.apply(tallies.Footprint(), claim_footprint([claim.pk]))
+    if not claim.branch.confirm_members_work:
+        return claim_confirm(actor=actor, claim=claim)
+    return claim
+
+
+@transaction.atomic
+def claim_visit_submit(
+    *,
+    actor,
+    member: Member,
+    pairing: Pairing,
+    date: dt.date,
+    notes: str = "",
+    items: Iterable[dict] = (),
+    nothing_handed_over: bool = False,
+    client_key: uuid.UUID | None = None,
+) -> Claim:
+    """A member's visit to a household they are paired with. Sent again with the same `client_key` (a phone's
+    retry), it answers the claim already recorded and records nothing new."""
+    if client_key is not None:
+        existing = Claim.objects.filter(client_key=client_key, member=member).first()
+        if existing is not None:
+            return existing
+    if pairing.member_id != member.pk or not Pairing.objects.filter(open_pairing_q(), pk=pairing.pk).exists():
+        raise ValidationError(_("This household is not paired with you."), code="not_paired")
+    if date < pairing.start_date:
+        raise ValidationError(
+            {
+                "date": _("The pairing began on %(start)s: a visit cannot be dated before it.")
+                % {"start": pairing.start_date.isoformat()}
+            }
+        )
+    items = list(items)
+    if not notes.strip() and not items and not nothing_handed_over:
+        raise ValidationError(
+            {"notes": _("Write what was done, add what was handed over, or tick “Visited; nothing was handed over”.")}
+        )
+    claim = Claim(
+        kind=Claim.Kind.VISIT,
+        member=member,
+        branch=member.branch,
+        date=date,
+        pairing=pairing,
+        notes=notes,
+        items=[{**item, "value": None if item.get("value") is None else str(item["value"])} for item in items],
+        nothing_handed_over=nothing_handed_over,
+    )
+    if client_key is not None:
+        claim.client_key = client_key
+    return _submit(claim, actor)
+
+
+@transaction.atomic
+def claim_check_in(*, actor, member: Member, activity: Activity, hours: Decimal = DEFAULT_HOURS) -> Claim:
+    """A member checked in to an activity by its code: hours at it, once per member and activity."""
+    existing = (
+        Claim.objects.filter(kind=Claim.Kind.HOURS, member=member, activity=activity)
+        .exclude(status=Claim.Status.REJECTED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    if activity.participations.filter(member=member).exists():
+        raise ValidationError(_("You are already recorded as taking part in this activity."), code="already_in")
+    claim = Claim(kind=Claim.Kind.HOURS, member=member, branch=activity.branch, date=activity.date,
+                  activity=activity, hours=hours)  # fmt: skip
+    try:
+        with transaction.atomic():
+            return _submit(claim, actor)
+    except IntegrityError:  # scanned twice at once: the other scan recorded it
+        return Claim.objects.get(kind=Claim.Kind.HOURS, member=member, activity=activity,
+                                 status__in=[Claim.Status.PENDING, Claim.Status.CONFIRMED])  # fmt: skip
+
+
+def _item(values: dict) -> dict:
+    """An item row as the visit service takes it: the value (kept as text in the claim's JSON) as a Decimal."""
+    value = values.get("value")
+    return {**values, "value": None if value in (None, "") else Decimal(str(value))}
+
+
+def _decide(claim: Claim, actor, status: str, note: str) -> None:
+    claim.status, claim.decided_by, claim.decided_at, claim.decision_note = status, actor, timezone.now(), note
+    save_checked(claim, actor)
+
+
+@transaction.atomic
+def claim_confirm(
+    *,
+    actor,
+    claim: Claim,
+    hours: Decimal | None = None,
+    date: dt.date | None = None,
+    notes: str | None = None,
+    items: list[dict] | None = None,
+    note: str = "",
+) -> Claim:
+    """Confirm a pending claim, corrected where the secretary changed hours, date, notes or items: it becomes a
+    participation or a visit, and counts from now on."""
+    claim = Claim.objects.select_for_update().select_related("activity", "pairing", "member").get(pk=claim.pk)
+    if claim.status != Claim.Status.PENDING:
+        raise ValidationError(_("This record has already been decided."), code="decided")
+    before = claim_footprint([claim.pk])
+    # The model's check constraint holds each kind's link; the tests of None only say so to the type checker.
+    if claim.kind == Claim.Kind.HOURS and claim.activity is not None:
+        claim.hours = hours if hours is not None else claim.hours
+        claim.participation = participation_add(
+            actor=actor, activity=claim.activity, member=claim.member, hours=claim.hours or DEFAULT_HOURS
+        )
+    elif claim.pairing is not None:
+        claim.date = date or claim.date
+        claim.notes = notes if notes is not None else claim.notes
+        if items is not None:
+            claim.items = items
+        claim.visit = visit_record(
+            actor=actor,
+            beneficiary=claim.pairing.beneficiary,
+            branch=claim.member.branch,
+            date=claim.date,
+            visitors=[claim.member],
+            notes=claim.notes,
+            items=[_item(values) for values in claim.items],
+        )
+    _decide(claim, actor, Claim.Status.CONFIRMED, note)
+    tallies.apply(before, claim_footprint([claim.pk]))
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != Claim.Status.PENDING:
+        raise ValidationError(_("This record has already been decided."), code="decided")
+    if not reason.strip():
+        raise ValidationError({"decision_note": _("Say why, so that the member knows what to correct.")})
+    before = claim_footprint([claim.pk])
+    _decide(claim, actor, Claim.Status.REJECTED, reason.strip())
+    tallies.apply(before, claim_footprint([claim.pk]))
+    return claim
+
+
+@transaction.atomic
+def claims_confirm(*, actor, claims: Iterable[Claim]) -> list[Claim]:
+    """Confirm several at once, as they are ("confirm all"): all or none."""
+    return [claim_confirm(actor=actor, claim=claim) for claim in claims]
