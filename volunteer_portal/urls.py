@@ -26,6 +26,7 @@ urlpatterns = [
     path("beneficiaries/", include("beneficiaries.urls")),
     path("notifications/", include("volunteer_portal.reminders.urls")),
     path("exports/", include("volunteer_portal.jobs.urls")),
+    path("", include("volunteer_portal.selfservice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

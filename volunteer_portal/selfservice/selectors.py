@@ -1,0 +1,75 @@
+"""Reads of the members' side. A member (a login linked to a `Member`) sees their own records and the households
+they are paired with, nothing else; secretaries see the claims of their write scope. Anything else answers 404,
+as everywhere (branches/selectors.py)."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from beneficiaries.models import Pairing
+from beneficiaries.selectors import open_pairing_q, pairings_with_status
+from volunteer_portal.branches.models import Member, RoleGrant
+from volunteer_portal.branches.selectors import scope_q
+
+from .models import Claim
+
+
+def member_of(user) -> Member | None:
+    """The member a login belongs to, if any (cached on the user object for the request)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if "_member_of" not in user.__dict__:
+        user.__dict__["_member_of"] = Member.objects.select_related("branch").filter(user=user).first()
+    return user.__dict__["_member_of"]
+
+
+def member_required(view: Callable) -> Callable:
+    """Signed in, and linked to a member: the members' pages. Anyone else gets 404, like a page that is not
+    there for them."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        member = member_of(request.user)
+        if member is None:
+            raise Http404
+        request.member = member  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def my_pairings(member: Member) -> QuerySet[Pairing]:
+    """The member's running pairings, with last contact and next due (overdue first)."""
+    running = Pairing.objects.filter(open_pairing_q(), member=member).select_related("beneficiary")
+    return pairings_with_status(running).order_by("next_due", "pk")
+
+
+def my_pairing_get(member: Member, pk) -> Pairing:
+    pairing = my_pairings(member).filter(pk=pk).first()
+    if pairing is None:
+        raise Http404
+    return pairing
+
+
+def my_claims(member: Member) -> QuerySet[Claim]:
+    return Claim.objects.filter(member=member).select_related("activity", "pairing__beneficiary")
+
+
+def claim_queue(user) -> QuerySet[Claim]:
+    """Claims waiting for a decision in the user's write scope (secretaries; superusers everywhere)."""
+    return (
+        Claim.objects.filter(scope_q(user, via="branch", role=RoleGrant.Role.SECRETARY), status=Claim.Status.PENDING)
+        .select_related("member", "branch", "activity", "pairing__beneficiary")
+        .order_by("date", "pk")
+    )
+
+
+def claim_get_for_decision(user, pk) -> Claim:
+    claim = claim_queue(user).filter(pk=pk).first()
+    if claim is None:
+        raise Http404
+    return claim

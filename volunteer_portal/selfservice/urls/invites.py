@@ -1,0 +1,3 @@
+"""URLs of the members' side: invites (see urls/__init__.py)."""
+
+urlpatterns: list = []

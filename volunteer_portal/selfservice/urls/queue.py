@@ -1,0 +1,3 @@
+"""URLs of the members' side: queue (see urls/__init__.py)."""
+
+urlpatterns: list = []
