@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from activities.models import Activity
 from beneficiaries.models import Pairing
 from beneficiaries.selectors import open_pairing_q, pairings_with_status
 from volunteer_portal.branches.models import Member, RoleGrant
@@ -57,6 +58,25 @@ def my_pairing_get(member: Member, pk) -> Pairing:
 
 def my_claims(member: Member) -> QuerySet[Claim]:
     return Claim.objects.filter(member=member).select_related("activity", "pairing__beneficiary")
+
+
+def check_in_activity_get(pk) -> Activity:
+    """An activity a member checks in to by its code: of any branch (volunteers come from other branches; the
+    code shown on site, not a scope, is the key), archived ones too, so that the page can say so. 404 if none."""
+    activity = Activity.objects.select_related("branch").filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    return activity
+
+
+def my_check_in(member: Member, activity: Activity) -> Claim | None:
+    """The member's check-in to the activity that stands (waiting or confirmed), if any; a rejected one does
+    not stand, so the member may check in again."""
+    return (
+        Claim.objects.filter(kind=Claim.Kind.HOURS, member=member, activity=activity)
+        .exclude(status=Claim.Status.REJECTED)
+        .first()
+    )
 
 
 def claim_queue(user) -> QuerySet[Claim]:
