@@ -28,7 +28,7 @@ class BranchAdmin(RecordAdmin):
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["path", "depth"]
-    fields = ["parent", "name", "code", "kind", "active", "path", "depth"]
+    fields = ["parent", "name", "code", "kind", "active", "confirm_members_work", "path", "depth"]
     inlines = [RoleGrantInline]
     list_per_page = 100
 
@@ -41,13 +41,25 @@ class BranchAdmin(RecordAdmin):
         # The path follows the parent only through the services; the admin never writes it itself.
         if not change:
             created = services.branch_create(
-                name=obj.name, code=obj.code, kind=obj.kind, parent=obj.parent, active=obj.active
+                name=obj.name,
+                code=obj.code,
+                kind=obj.kind,
+                parent=obj.parent,
+                active=obj.active,
+                confirm_members_work=obj.confirm_members_work,
             )
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
             return
         if "parent" in form.changed_data:
             services.branch_move(branch=obj, new_parent=obj.parent)
-        services.branch_update(branch=obj, name=obj.name, code=obj.code, kind=obj.kind, active=obj.active)
+        services.branch_update(
+            branch=obj,
+            name=obj.name,
+            code=obj.code,
+            kind=obj.kind,
+            active=obj.active,
+            confirm_members_work=obj.confirm_members_work,
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -27,8 +27,11 @@ def branch_create(
     kind: str = Branch.Kind.OTHER,
     parent: Branch | None = None,
     active: bool = True,
+    confirm_members_work: bool = True,
 ) -> Branch:
-    branch = Branch(name=name, code=code, kind=kind, parent=parent, active=active)
+    branch = Branch(
+        name=name, code=code, kind=kind, parent=parent, active=active, confirm_members_work=confirm_members_work
+    )
     # The path needs the primary key; a unique placeholder satisfies the constraint until it is known.
     branch.path = f"new-{code}"
     branch.depth = parent.depth + 1 if parent else 0
@@ -64,11 +67,16 @@ def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
 
 
 @transaction.atomic
-def branch_update(*, branch: Branch, name: str, code: str, kind: str, active: bool) -> Branch:
-    """Change everything but the place in the tree (that is `branch_move`)."""
+def branch_update(
+    *, branch: Branch, name: str, code: str, kind: str, active: bool, confirm_members_work: bool | None = None
+) -> Branch:
+    """Change everything but the place in the tree (that is `branch_move`); `confirm_members_work` stays as it
+    is unless given."""
     branch.name, branch.code, branch.kind, branch.active = name, code, kind, active
+    if confirm_members_work is not None:
+        branch.confirm_members_work = confirm_members_work
     branch.full_clean()
-    branch.save(update_fields=["name", "code", "kind", "active", "updated_at"])
+    branch.save(update_fields=["name", "code", "kind", "active", "confirm_members_work", "updated_at"])
     return branch
 
 

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from activities.models import Activity
 from beneficiaries.models import Pairing
 from beneficiaries.selectors import open_pairing_q, pairings_with_status
 from volunteer_portal.branches.models import Member, RoleGrant
@@ -45,7 +44,7 @@ def member_required(view: Callable) -> Callable:
 
 def my_pairings(member: Member) -> QuerySet[Pairing]:
     """The member's running pairings, with last contact and next due (overdue first)."""
-    running = Pairing.objects.filter(open_pairing_q(), member=member).select_related("beneficiary")
+    running = Pairing.objects.filter(open_pairing_q(), member=member).select_related("beneficiary__branch")
     return pairings_with_status(running).order_by("next_due", "pk")
 
 
@@ -60,23 +59,11 @@ def my_claims(member: Member) -> QuerySet[Claim]:
     return Claim.objects.filter(member=member).select_related("activity", "pairing__beneficiary")
 
 
-def check_in_activity_get(pk) -> Activity:
-    """An activity a member checks in to by its code: of any branch (volunteers come from other branches; the
-    code shown on site, not a scope, is the key), archived ones too, so that the page can say so. 404 if none."""
-    activity = Activity.objects.select_related("branch").filter(pk=pk).first()
-    if activity is None:
-        raise Http404
-    return activity
-
-
-def my_check_in(member: Member, activity: Activity) -> Claim | None:
-    """The member's check-in to the activity that stands (waiting or confirmed), if any; a rejected one does
-    not stand, so the member may check in again."""
-    return (
-        Claim.objects.filter(kind=Claim.Kind.HOURS, member=member, activity=activity)
-        .exclude(status=Claim.Status.REJECTED)
-        .first()
-    )
+def my_claim_by_key(member: Member, client_key) -> Claim | None:
+    """The member's record sent with this idempotency key, if it is already in (a retry of a visit sent)."""
+    if client_key is None:
+        return None
+    return Claim.objects.filter(member=member, client_key=client_key).first()
 
 
 def claim_queue(user) -> QuerySet[Claim]:

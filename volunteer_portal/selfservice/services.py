@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +22,10 @@ from beneficiaries.services import visit_record
 from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Member
 from volunteer_portal.models import save_checked
+from volunteer_portal.photos import to_jpeg, validate_photo
 
 from .footprints import claim_footprint
-from .models import Claim
+from .models import Claim, ClaimPhoto
 
 DEFAULT_HOURS = Decimal("2.0")
 
@@ -47,9 +49,10 @@ def claim_visit_submit(
     items: Iterable[dict] = (),
     nothing_handed_over: bool = False,
     client_key: uuid.UUID | None = None,
+    photos: Iterable[UploadedFile] = (),
 ) -> Claim:
-    """A member's visit to a household they are paired with. Sent again with the same `client_key` (a phone's
-    retry), it answers the claim already recorded and records nothing new."""
+    """A member's visit to a household they are paired with, with its photos (kept as JPEG). Sent again with the
+    same `client_key` (a phone's retry), it answers the claim already recorded and records nothing new."""
     if client_key is not None:
         existing = Claim.objects.filter(client_key=client_key, member=member).first()
         if existing is not None:
@@ -80,7 +83,26 @@ def claim_visit_submit(
     )
     if client_key is not None:
         claim.client_key = client_key
-    return _submit(claim, actor)
+    photos = list(photos)
+    _check_photos(photos)
+    claim = _submit(claim, actor)
+    for upload in photos:
+        photo = ClaimPhoto(claim=claim)
+        photo.image.save("photo.jpg", to_jpeg(upload), save=False)
+        photo.save()
+    return claim
+
+
+def _check_photos(photos: list[UploadedFile]) -> None:
+    """Every photo checked before anything is written, each bad one named."""
+    errors = []
+    for upload in photos:
+        try:
+            validate_photo(upload)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError({"photos": errors})
 
 
 @transaction.atomic
