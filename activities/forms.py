@@ -44,9 +44,13 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["type", "date", "branch", "title", "location", "description", "outcome", "campaign"]
+        fields = ["type", "date", "starts_at", "ends_at", "branch", "title", "location", "description", "outcome",
+                  "campaign"]  # fmt: skip
         widgets = {
             "date": DateInput(),
+            # The browser's own time picker; optional, so an activity logged afterwards needs no times.
+            "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "description": forms.Textarea(attrs={"rows": 3}),
             "outcome": forms.Textarea(attrs={"rows": 2}),
         }

@@ -27,7 +27,7 @@ from volunteer_portal.branches.models import RoleGrant
 from volunteer_portal.branches.selectors import get_in_scope, scope_q, scope_q_any
 from volunteer_portal.expressions import AddDays
 
-from .models import AssistanceItem, Beneficiary, Pairing, Visit
+from .models import AssistanceItem, Beneficiary, Pairing, Visit, VisitPhoto
 
 Role = RoleGrant.Role
 PAIRING_SCOPE = ("member__branch", "beneficiary__branch")
@@ -87,6 +87,11 @@ def visit_get_for_user(user, pk, *, for_write: bool = False) -> Visit:
         via=VISIT_SCOPE,
         for_write=for_write,
     )
+
+
+def visit_photo_get_for_user(user, pk) -> VisitPhoto:
+    """A live photo of a live or archived visit the user may read (404 otherwise)."""
+    return get_in_scope(VisitPhoto.objects.live(), user, pk, via=tuple(f"visit__{lookup}" for lookup in VISIT_SCOPE))
 
 
 def visits_for_activity(activity) -> QuerySet[Visit]:

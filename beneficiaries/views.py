@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +59,7 @@ from .selectors import (
     pairings_with_status,
     visit_get_for_user,
     visit_list_for_beneficiary,
+    visit_photo_get_for_user,
 )
 from .services import BENEFICIARY_FIELDS
 
@@ -281,10 +282,24 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visit": visit,
             "items": visit.items.all(),
             "visitors": visit.visitors.select_related("branch"),
+            "photos": visit.photos.live(),
             "history": history_rows(visit),
             "can_write": not visit.is_archived and user_can_write(request.user, visit.branch),
         },
     )
+
+
+@login_required
+@require_GET
+def visit_photo(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
+    """A visit's photos are served only to users whose scope covers the visit, as an activity's are."""
+    photo = visit_photo_get_for_user(request.user, pk)
+    field = photo.thumbnail if thumbnail and photo.thumbnail else photo.image
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
+        raise Http404 from None
+    return FileResponse(handle, content_type="image/jpeg")
 
 
 @secretary_required

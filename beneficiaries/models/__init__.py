@@ -17,7 +17,7 @@ from .people import (
     StatutoryBasis,
 )
 from .roster import RosterImport, RosterImportRow
-from .work import ActivityBeneficiary, AssistanceItem, Pairing, Visit, VisitVisitor
+from .work import ActivityBeneficiary, AssistanceItem, Pairing, Visit, VisitPhoto, VisitVisitor
 
 __all__ = [
     "CONSENT_GUARDIAN_AGE",
@@ -35,5 +35,6 @@ __all__ = [
     "RosterImportRow",
     "StatutoryBasis",
     "Visit",
+    "VisitPhoto",
     "VisitVisitor",
 ]

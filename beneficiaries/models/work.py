@@ -1,5 +1,8 @@
 """What is done for them: pairings, visits and what was handed over, and which activity served whom."""
 
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -237,3 +240,28 @@ class VisitVisitor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} · {self.member_id}"
+
+
+def _visit_photo_path(instance: "VisitPhoto", filename: str) -> str:
+    # The stored name carries no user-supplied text: only the visit and a random part.
+    return f"visit-photos/{instance.visit_id}/{uuid.uuid4().hex}.jpg"
+
+
+class VisitPhoto(ArchivableModel):
+    """A photo of a visit (so far those a member sent with a visit they recorded). Like an activity's photos,
+    stored through Django's storage API and served only through a view that checks the viewer's scope."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=_visit_photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_visit_photo_path, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit} #{self.pk}"

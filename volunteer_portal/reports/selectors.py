@@ -167,8 +167,9 @@ def figure_rows(values: dict) -> list[tuple[str, str, object]]:
 
 
 # Compared for drift: what the records of the period alone decide. Overdue pairings and never-visited households
-# describe the day they are read, so they move with time and are not compared; distinct counts are not either
-# (the summary checks drift with sums, and a change of people shows in the participations and visits anyway).
+# are a state on the period's last day (on today while the period runs: `as_of` in dashboards/figures.py), not
+# a sum of the period's records, so they are not compared; distinct counts are not either (the summary checks
+# drift with sums, and a change of people shows in the participations and visits anyway).
 DRIFT = ["activities", "participations", "hours", "visits", "assistance_total", "participating_members",
          "months_active"]  # fmt: skip
 

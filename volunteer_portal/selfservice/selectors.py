@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from activities.models import Activity
 from beneficiaries.models import Pairing
 from beneficiaries.selectors import open_pairing_q, pairings_with_status
 from volunteer_portal.branches.models import Member, RoleGrant
@@ -64,6 +65,25 @@ def my_claim_by_key(member: Member, client_key) -> Claim | None:
     if client_key is None:
         return None
     return Claim.objects.filter(member=member, client_key=client_key).first()
+
+
+def check_in_activity_get(pk) -> Activity:
+    """An activity a member checks in to by its code: of any branch (volunteers come from other branches; the
+    code shown on site, not a scope, is the key), archived ones too, so that the page can say so. 404 if none."""
+    activity = Activity.objects.select_related("branch").filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    return activity
+
+
+def my_check_in(member: Member, activity: Activity) -> Claim | None:
+    """The member's check-in to the activity that stands (waiting or confirmed), if any; a rejected one does
+    not stand, so the member may check in again."""
+    return (
+        Claim.objects.filter(kind=Claim.Kind.HOURS, member=member, activity=activity)
+        .exclude(status=Claim.Status.REJECTED)
+        .first()
+    )
 
 
 def claim_queue(user) -> QuerySet[Claim]:
