@@ -234,6 +234,33 @@ def test_a_code_scanned_at_the_end_of_a_minute_still_works_the_next(as_user, act
 EXPIRED = "签到码已过期，请重新扫描现场的二维码"
 
 
+def test_a_member_who_signs_in_first_may_finish_within_the_grace(client, activity, volunteer, clock):
+    url = scan_url(activity, code_now(activity, clock.now))
+    assert client.get(url)["Location"] == f"{LOGIN}?next={url}"  # scanned signed out: the code was good then
+    clock.now += dt.timedelta(minutes=5)  # typing the password on a phone
+    client.force_login(volunteer.user)  # keeps the session's data, as signing in does
+    assert '<form method="post">' in client.get(url).content.decode()
+    clock.now += dt.timedelta(minutes=4)  # reading the page before tapping
+    assert client.post(url).status_code == 302
+    assert Claim.objects.get().member == volunteer
+
+
+def test_the_grace_ends_and_is_only_for_a_code_seen_good(client, tree, activity, volunteer, clock):
+    url = scan_url(activity, code_now(activity, clock.now))
+    client.get(url)
+    clock.now += dt.timedelta(minutes=checkin.SCAN_GRACE.total_seconds() // 60 + 1)
+    client.force_login(volunteer.user)
+    assert EXPIRED in client.post(url).content.decode()
+    # Another browser opening the address after the code has expired gets no grace.
+    latecomer = UserFactory(username="latecomer")
+    MemberFactory(branch=tree.branch_a, user=latecomer)
+    clock.now = at(10)
+    url = scan_url(activity, code_now(activity, clock.now - dt.timedelta(minutes=3)))
+    client.force_login(latecomer)
+    assert client.get(url).status_code == 410
+    assert not Claim.objects.exists()
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_wrong_or_old_code_is_refused(as_user, activity, volunteer, clock, method):
     client = as_user(volunteer.user)

@@ -22,6 +22,10 @@ CODE_LENGTH = 10  # hex characters: 40 bits, against guessing within the two min
 # The window opens this long before the start time and closes this long after the end time (the page says so).
 EARLY = dt.timedelta(minutes=30)
 LATE = dt.timedelta(minutes=60)
+# A phone that opened the address while its code was good may finish within this long: signing in first, or
+# reading the page before tapping, takes longer than the minute or two a code lives.
+SCAN_GRACE = dt.timedelta(minutes=10)
+SCANS = "check_in_scans"  # in the session: {activity pk: [code, when it was seen good]}
 
 
 def minute_of(now: dt.datetime) -> int:
@@ -29,14 +33,45 @@ def minute_of(now: dt.datetime) -> int:
     return int(now.timestamp()) // 60
 
 
+def _code(activity_pk: int, minute: int) -> str:
+    return salted_hmac(SALT, f"{activity_pk}:{minute}", algorithm="sha256").hexdigest()[:CODE_LENGTH]
+
+
+def _accepts(activity_pk: int, code: str, now: dt.datetime) -> bool:
+    minute = minute_of(now)
+    return any(constant_time_compare(code, _code(activity_pk, m)) for m in (minute, minute - 1))
+
+
 def code_for(activity: Activity, minute: int) -> str:
-    return salted_hmac(SALT, f"{activity.pk}:{minute}", algorithm="sha256").hexdigest()[:CODE_LENGTH]
+    return _code(activity.pk, minute)
 
 
 def accepts(activity: Activity, code: str, now: dt.datetime) -> bool:
     """Whether `code` is this activity's code of this minute or of the one before (a scan at :59 sent at :00)."""
-    minute = minute_of(now)
-    return any(constant_time_compare(code, code_for(activity, m)) for m in (minute, minute - 1))
+    return _accepts(activity.pk, code, now)
+
+
+def remember_scan(session, activity_pk: int, code: str, now: dt.datetime) -> None:
+    """Note in the session (an anonymous one too, kept through signing in) that this browser opened the address
+    while its code was good; `scanned` then lets it finish within SCAN_GRACE. Written once per code."""
+    if not _accepts(activity_pk, code, now):
+        return
+    scans = session.get(SCANS, {})
+    if scans.get(str(activity_pk), [None])[0] == code:
+        return
+    since = int((now - SCAN_GRACE).timestamp())
+    session[SCANS] = {
+        **{pk: seen for pk, seen in scans.items() if seen[1] >= since},
+        str(activity_pk): [code, int(now.timestamp())],
+    }
+
+
+def scanned(session, activity: Activity, code: str, now: dt.datetime) -> bool:
+    """Whether this browser opened the activity's address with `code` while it was good, within SCAN_GRACE."""
+    seen = session.get(SCANS, {}).get(str(activity.pk))
+    return bool(
+        seen and constant_time_compare(seen[0], code) and now.timestamp() - seen[1] <= SCAN_GRACE.total_seconds()
+    )
 
 
 @dataclass(frozen=True)
@@ -89,10 +124,11 @@ class Refusal:
     status: int  # 410: the code or the activity is no longer usable; 400: this member cannot check in to it
 
 
-def refusal(activity: Activity, member: Member, code: str, now: dt.datetime) -> Refusal | None:
-    """Why this member cannot check in to this activity with this code now, or None. The code first, so that a
-    guessed address tells nothing about the activity."""
-    if not accepts(activity, code, now):
+def refusal(activity: Activity, member: Member, code: str, now: dt.datetime, *, seen: bool = False) -> Refusal | None:
+    """Why this member cannot check in to this activity with this code now, or None; `seen`: this browser opened
+    the address while the code was good (`scanned`). The code first, so that a guessed address tells nothing about
+    the activity. The window is always that of now."""
+    if not (seen or accepts(activity, code, now)):
         return Refusal(_("The check-in code has expired: scan the QR code on site again."), 410)
     if activity.is_archived:
         return Refusal(_("This activity has been archived: checking in to it is closed."), 410)

@@ -82,9 +82,16 @@ def _refused(request: HttpRequest, refusal: checkin.Refusal) -> HttpResponse:
 
 # never_cache outermost, as every members' page (views/me.py): the HTTP cache keeps no personal page.
 @never_cache
-@member_required
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, activity_pk: int, code: str) -> HttpResponse:
+    """The address the QR code holds. Seen with a good code, it is remembered in the browser's session before
+    anything else (signing in first takes longer than a code lives), then the member's page answers."""
+    checkin.remember_scan(request.session, activity_pk, code, timezone.now())
+    return _check_in(request, activity_pk, code)
+
+
+@member_required
+def _check_in(request: HttpRequest, activity_pk: int, code: str) -> HttpResponse:
     """GET shows the activity and one button; only the POST records (a link preview or a prefetch never checks
     anyone in). Both check the code, the window and the roll; a member already checked in sees where their
     hours stand, whatever the code."""
@@ -96,7 +103,8 @@ def check_in(request: HttpRequest, activity_pk: int, code: str) -> HttpResponse:
         return render(
             request, "selfservice/checkin_done.html", {"activity": activity, "claim": claim, "counted": counted}
         )
-    refusal = checkin.refusal(activity, member, code, timezone.now())
+    now = timezone.now()
+    refusal = checkin.refusal(activity, member, code, now, seen=checkin.scanned(request.session, activity, code, now))
     if refusal is not None:
         return _refused(request, refusal)
     if request.method == "POST":
