@@ -22,6 +22,7 @@ from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_w
 from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.dashboards.selectors import dashboard_node, dashboard_root_id
 from volunteer_portal.documents import workbook
+from volunteer_portal.selfservice.selectors import is_member_login
 from volunteer_portal.web import apply_service, download, history_rows, paginate, secretary_required
 
 from . import documents, selectors, services
@@ -348,6 +349,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_write_scope(user) and dashboard_root_id(user) is not None:
         return redirect("dashboards:dashboard")
+    if not has_write_scope(user) and is_member_login(user):  # a member's own login: their page
+        return redirect("selfservice:me")
     # Annotated names go through Q and F: the type checker only knows model fields.
     overdue = pairing_list(user=user).filter(Q(is_overdue=True)).order_by(F("last_contact").asc(nulls_first=True))
     never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")

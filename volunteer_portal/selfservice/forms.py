@@ -4,11 +4,16 @@ the services'; the forms parse what was typed."""
 import uuid
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from volunteer_portal.forms import DateInput, MultipleImageField
 from volunteer_portal.validators import validate_not_future
+
+from .invites import login_taken
 
 
 class VisitClaimForm(forms.Form):
@@ -30,3 +35,33 @@ class VisitClaimForm(forms.Form):
         self.fields["date"].initial = today
         self.fields["date"].widget.attrs.update({"min": f"{pairing.start_date:%Y-%m-%d}", "max": f"{today:%Y-%m-%d}"})
         self.fields["client_key"].initial = uuid.uuid4()
+
+
+# --- a member's first sign-in (an invitation's link) ---------------------------------------------------------
+
+
+class WelcomeForm(SetPasswordForm):
+    """The login name (for a member without a login yet) and a new password twice, under the password policy
+    (AUTH_PASSWORD_VALIDATORS, through Django's SetPasswordForm). `user` is the member's login, or an unsaved one
+    with the chosen name, so that the policy can compare the password with it."""
+
+    username = forms.CharField(
+        label=_("Login name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("You sign in with it from now on. Letters, digits and @ . + - _ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    field_order = ["username", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, new_login: bool, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if not new_login:
+            del self.fields["username"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(login_taken(username), code="login_taken")
+        self.user.username = username
+        return username

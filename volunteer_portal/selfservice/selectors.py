@@ -13,7 +13,7 @@ from activities.models import Activity
 from beneficiaries.models import Pairing
 from beneficiaries.selectors import open_pairing_q, pairings_with_status
 from volunteer_portal.branches.models import Member, RoleGrant
-from volunteer_portal.branches.selectors import scope_q
+from volunteer_portal.branches.selectors import grant_paths, scope_q
 
 from .models import Claim
 
@@ -100,3 +100,11 @@ def claim_get_for_decision(user, pk) -> Claim:
     if claim is None:
         raise Http404
     return claim
+
+
+def is_member_login(user) -> bool:
+    """A member's own login (DESIGN.md, "member"): linked to a member, with no role grant and no staff rights. The
+    home page sends it to the member's page, and the menu shows it only that (invites.py remembers it at sign-in)."""
+    if not user.is_authenticated or user.is_staff or user.is_superuser:
+        return False
+    return member_of(user) is not None and not grant_paths(user)

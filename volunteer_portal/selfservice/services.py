@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -21,11 +22,12 @@ from beneficiaries.selectors import open_pairing_q
 from beneficiaries.services import visit_record
 from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Member
-from volunteer_portal.models import save_checked
+from volunteer_portal.models import save_checked, stamp_history_user
 from volunteer_portal.photos import to_jpeg, validate_photo
 
 from .footprints import claim_footprint
-from .models import Claim, ClaimPhoto
+from .invites import INVITE_GONE, invite_expiry, invite_for_token, invite_refusals, login_taken, new_token, token_hash
+from .models import Claim, ClaimPhoto, Invite
 
 DEFAULT_HOURS = Decimal("2.0")
 
@@ -197,3 +199,62 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
 def claims_confirm(*, actor, claims: Iterable[Claim]) -> list[Claim]:
     """Confirm several at once, as they are ("confirm all"): all or none."""
     return [claim_confirm(actor=actor, claim=claim) for claim in claims]
+
+
+# --- sign-in invitations (invites.py) --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invites_create(*, actor, members: Iterable[Member]) -> list[tuple[Invite, str]]:
+    """A new one-time sign-in link for each member (all or none), with its token, which is shown once and kept
+    only as its hash. A member's older unused links stop working. The members come with their `user` loaded;
+    the queries do not grow with their number (a page of the member list at once)."""
+    members = list(members)
+    refusals = invite_refusals(members)
+    if refusals:
+        raise ValidationError(list(refusals.values()), code="not_invitable")
+    expires_at = invite_expiry()
+    made = [(Invite(member=member, created_by=actor, expires_at=expires_at), new_token()) for member in members]
+    for invite, token in made:
+        invite.token_hash = token_hash(token)
+    # Nothing here is typed by a user (full_clean would ask the database about each member and each hash).
+    Invite.objects.bulk_create([invite for invite, _token in made])
+    return made
+
+
+def invite_create(*, actor, member: Member) -> tuple[Invite, str]:
+    return invites_create(actor=actor, members=[member])[0]
+
+
+@transaction.atomic
+def invite_accept(*, token: str, username: str, password: str):
+    """The member opened their link and chose a password (the form has checked it against the password policy):
+    a new login, with no role and no staff rights, linked to the member, or a new password for the member's
+    login; the link is used up. Returns the login."""
+    invite = invite_for_token(token, for_update=True)
+    if invite is None:
+        raise ValidationError(INVITE_GONE, code="invite_gone")
+    member = invite.member
+    user = member.user
+    if user is None:
+        username = username.strip()
+        User = get_user_model()
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": login_taken(username)}, code="login_taken")
+        user = User(username=username)
+        user.set_password(password)
+        user.full_clean(exclude=["password"], validate_unique=False)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same name chosen at the same moment by someone else
+            raise ValidationError({"username": login_taken(username)}, code="login_taken") from None
+        member.user = user
+        stamp_history_user(member, user)
+        member.save(update_fields=["user", "updated_at"])
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    invite.used_at = timezone.now()
+    invite.save(update_fields=["used_at", "updated_at"])
+    return user

@@ -8,6 +8,8 @@ from . import checkin, invites, me, offline, queue
 app_name = "selfservice"
 
 urlpatterns = [
-    path("me/", include(me.urlpatterns + offline.urlpatterns + checkin.member_urlpatterns)),
+    path(
+        "me/", include(me.urlpatterns + offline.urlpatterns + checkin.member_urlpatterns + invites.member_urlpatterns)
+    ),
     path("members-work/", include(invites.urlpatterns + checkin.urlpatterns + queue.urlpatterns)),
 ]
