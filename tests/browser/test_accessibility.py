@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from beneficiaries.models import Beneficiary
+from volunteer_portal.reminders.models import Channel, Kind, Reminder
 
 from ..factories import TEST_PASSWORD, ActivityTypeFactory, VisitFactory
 
@@ -40,11 +41,15 @@ def pages(tree, records, superuser):
     ActivityTypeFactory(name="走访慰问")
     beneficiary: Beneficiary = records["beneficiary"]
     VisitFactory(beneficiary=beneficiary, branch=tree.branch_a, follow_up_needed=True)
+    # An unread notification: its row on /notifications/ is yellow.
+    Reminder.objects.create(channel=Channel.PORTAL, user=tree.secretary_a, kind=Kind.REPORT_OVERDUE,
+                            subject="report:1", period="overdue", title="汇报逾期", body="请尽快提交。",
+                            link="/reports/", status=Reminder.Status.SENT)  # fmt: skip
     secretary = [
         "/", "/beneficiaries/", beneficiary.get_absolute_url(), "/beneficiaries/new/", "submit:/beneficiaries/new/",
         f"/beneficiaries/{beneficiary.pk}/visits/new/", "/activities/", records["activity"].get_absolute_url(),
         "/activities/new/", "submit:/activities/new/", "/members/", "/beneficiaries/pairings/", "/reports/",
-        "/beneficiaries/import/", "/dashboard/",
+        "/beneficiaries/import/", "/dashboard/", "/notifications/", "/notifications/settings/",
     ]  # fmt: skip
     leader = ["/dashboard/", f"/dashboard/{tree.district.pk}/", f"/reports/summary/{tree.root.pk}/",
               f"/reports/evaluation/{tree.root.pk}/", f"/dashboard/{tree.district.pk}/non-participants/"]  # fmt: skip
