@@ -204,7 +204,7 @@ def test_a_member_scans_sees_the_activity_and_checks_in_once(as_user, tree, acti
     assert claim.history.get().history_user == volunteer.user
     assert not Participation.objects.exists()
     done = client.get(url).content.decode()
-    assert "签到成功，待支部书记确认后计入志愿时长" in done
+    assert "签到成功，待支部书记确认后计入志愿时长" in done and f'href="{reverse("selfservice:me")}"' in done
 
     # Scanned again, even a minute later with a new code: nothing new, the same answer.
     clock.now += dt.timedelta(minutes=1)
