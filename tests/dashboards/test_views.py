@@ -223,8 +223,9 @@ def test_the_dashboard_query_count_is_the_same_for_3_and_30_branches(as_user, tr
     with CaptureQueriesContext(connection) as small:
         assert len(client.get(dashboard(tree.district)).context["rows"]) == 3
     # Session, user, scope, subtree, the figures' 9 (the store's months and sums, items handed over at activities,
-    # members, never visited, overdue, participants, households, households by category) and the targets' 3.
-    assert len(small) == 16, [q["sql"][:80] for q in small]
+    # members, never visited, overdue, participants, households, households by category), the members' records
+    # waiting for confirmation (1) and the targets' 3.
+    assert len(small) == 17, [q["sql"][:80] for q in small]
     for number in range(27):
         fill(BranchFactory(parent=tree.district, code=f"more{number}"))
     with django_assert_num_queries(len(small)):

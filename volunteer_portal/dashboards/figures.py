@@ -528,6 +528,30 @@ def rollup(
     )
 
 
+PENDING_FIGURES = ("hours", "participations", "visits")
+
+
+def pending(node: Branch, start: dt.date, end: dt.date) -> dict[str, Decimal | int]:
+    """Members' own records of the subtree waiting for a secretary, in the months of [start, end]: their hours,
+    participations and visits, which no figure counts until confirmed. One query over the store's pending rows
+    (`confirmed=False`, selfservice/footprints.py)."""
+    totals = dict(
+        Tally.objects.filter(
+            confirmed=False, figure__in=PENDING_FIGURES, month__gte=start.replace(day=1), month__lte=end,
+            branch__path__startswith=node.path,
+        )
+        .values("figure")
+        .annotate(total=Sum("amount"))
+        .values_list("figure", "total")
+        .order_by()
+    )  # fmt: skip
+    return {
+        "hours": totals.get("hours") or Decimal("0"),
+        "participations": int(totals.get("participations") or 0),
+        "visits": int(totals.get("visits") or 0),
+    }
+
+
 def _as_date(value) -> dt.date:
     # MonthStart is a date on both databases; SQLite hands it back as text when the row is grouped.
     if isinstance(value, str):

@@ -18,7 +18,7 @@ from volunteer_portal.web import paginate
 
 from .assistance import by_kind, unvalued_total
 from .campaigns import campaign_progress
-from .figures import Figures, Rollup, rollup, took_part
+from .figures import Figures, Rollup, pending, rollup, took_part
 from .forms import Period, PeriodForm
 from .selectors import dashboard_node, dashboard_root_id
 
@@ -108,6 +108,7 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "as_of_today": period.end >= timezone.localdate(),
             "result": result,
             "figures": figures,
+            "pending": pending(node, period.start, period.end),
             "columns": [(key, label) for key, label, _getter in COLUMNS],
             "percent_columns": PERCENT_COLUMNS,
             "rows": [

@@ -22,7 +22,7 @@ from volunteer_portal.branches.selectors import branch_list, get_in_scope, has_w
 from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.dashboards.selectors import dashboard_node, dashboard_root_id
 from volunteer_portal.documents import workbook
-from volunteer_portal.selfservice.selectors import is_member_login
+from volunteer_portal.selfservice.selectors import claim_queue, is_member_login
 from volunteer_portal.web import apply_service, download, history_rows, paginate, secretary_required
 
 from . import documents, selectors, services
@@ -356,10 +356,13 @@ def home(request: HttpRequest) -> HttpResponse:
     never_visited = beneficiary_list(user=user).filter(never_visited_q()).order_by("name")
     follow_ups = open_follow_ups(user=user)
     due = selectors.due_reports(user)
+    can_write = has_write_scope(user)
     return render(
         request,
         "reports/home.html",
         {
+            # Members' own records waiting for this secretary (the queue); one count.
+            "pending_claims": claim_queue(user).count() if can_write else 0,
             "overdue": overdue[:TODO_ROWS],
             "overdue_count": overdue.count(),
             "never_visited": never_visited[:TODO_ROWS],
@@ -367,7 +370,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "follow_ups": follow_ups[:TODO_ROWS],
             "follow_ups_count": follow_ups.count(),
             "latest_activities": activity_list(user=user).order_by("-date", "-pk")[:TODO_ROWS],
-            "can_write": has_write_scope(user),
+            "can_write": can_write,
             "due_reports": due[:TODO_ROWS],
             "due_reports_count": len(due),
         },

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from activities.models import Activity
@@ -15,7 +15,7 @@ from beneficiaries.selectors import open_pairing_q, pairings_with_status
 from volunteer_portal.branches.models import Member, RoleGrant
 from volunteer_portal.branches.selectors import grant_paths, scope_q
 
-from .models import Claim
+from .models import Claim, ClaimPhoto
 
 
 def member_of(user) -> Member | None:
@@ -100,6 +100,33 @@ def claim_get_for_decision(user, pk) -> Claim:
     if claim is None:
         raise Http404
     return claim
+
+
+def claim_list(user) -> QuerySet[Claim]:
+    """Every claim, waiting or decided, in the user's write scope: a claim's own page and its decisions."""
+    return Claim.objects.filter(scope_q(user, via="branch", role=RoleGrant.Role.SECRETARY)).select_related(
+        "member__branch", "branch", "activity", "pairing__beneficiary", "decided_by", "visit"
+    )
+
+
+def claim_get_for_user(user, pk) -> Claim:
+    claim = claim_list(user).filter(pk=pk).first()
+    if claim is None:
+        raise Http404
+    return claim
+
+
+def claim_photo_get_for_user(user, pk) -> ClaimPhoto:
+    """A photo sent with a claim: for the secretaries who decide it and for the member who sent it (404 else)."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    allowed = scope_q(user, via="claim__branch", role=RoleGrant.Role.SECRETARY)
+    if not user.is_superuser:  # an empty Q (a superuser's) OR-ed with another would narrow it to that one
+        allowed |= Q(claim__member__user=user)
+    photo = ClaimPhoto.objects.filter(allowed, pk=pk).select_related("claim").first()
+    if photo is None:
+        raise Http404
+    return photo
 
 
 def is_member_login(user) -> bool:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from activities.models import Activity
 from activities.services import participation_add
-from beneficiaries.models import Pairing
+from beneficiaries.models import Pairing, VisitPhoto
 from beneficiaries.selectors import open_pairing_q
 from beneficiaries.services import visit_record
 from volunteer_portal.branches import tallies
@@ -135,6 +136,34 @@ def _item(values: dict) -> dict:
     return {**values, "value": None if value in (None, "") else Decimal(str(value))}
 
 
+def _stored_item(values: dict) -> dict:
+    """An item row as the claim's JSON keeps it: the four fields, the value as text (JSON has no decimals)."""
+    value = values.get("value")
+    return {
+        "kind": values["kind"],
+        "description": values["description"],
+        "quantity": values.get("quantity", 1),
+        "value": None if value in (None, "") else str(value),
+    }
+
+
+def _photos_to_visit(claim: Claim, actor) -> None:
+    """The member's photos become the visit's. The visit's rows point at the same stored files as the claim's:
+    nothing here deletes a file (records are archived, never deleted), so sharing is safe and no copy doubles the
+    storage. A thumbnail is made for the visit's page; a file gone missing leaves the row without one."""
+    for claim_photo in claim.photos.order_by("pk"):
+        photo = VisitPhoto(visit=claim.visit, uploaded_by=claim.member.user or actor)
+        photo.image.name = claim_photo.image.name
+        try:
+            with claim_photo.image.open("rb") as handle:
+                thumbnail = to_jpeg(handle, max_width=settings.PHOTO_THUMBNAIL_WIDTH)
+        except OSError:  # FileNotFoundError, or a file Pillow cannot read: the photo is kept, without a thumbnail
+            thumbnail = None
+        if thumbnail is not None:
+            photo.thumbnail.save("thumb.jpg", thumbnail, save=False)
+        photo.save()
+
+
 def _decide(claim: Claim, actor, status: str, note: str) -> None:
     claim.status, claim.decided_by, claim.decided_at, claim.decision_note = status, actor, timezone.now(), note
     save_checked(claim, actor)
@@ -165,9 +194,16 @@ def claim_confirm(
         )
     elif claim.pairing is not None:
         claim.date = date or claim.date
+        if claim.date < claim.pairing.start_date:
+            raise ValidationError(
+                {
+                    "date": _("The pairing began on %(start)s: a visit cannot be dated before it.")
+                    % {"start": claim.pairing.start_date.isoformat()}
+                }
+            )
         claim.notes = notes if notes is not None else claim.notes
         if items is not None:
-            claim.items = items
+            claim.items = [_stored_item(values) for values in items]
         claim.visit = visit_record(
             actor=actor,
             beneficiary=claim.pairing.beneficiary,
@@ -177,6 +213,7 @@ def claim_confirm(
             notes=claim.notes,
             items=[_item(values) for values in claim.items],
         )
+        _photos_to_visit(claim, actor)
     _decide(claim, actor, Claim.Status.CONFIRMED, note)
     tallies.apply(before, claim_footprint([claim.pk]))
     return claim

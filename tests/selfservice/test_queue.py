@@ -1,0 +1,460 @@
+"""The secretaries' queue of members' records: confirm, correct and confirm, return with a reason, all at once;
+what counts when (the figures move only on confirming, and the store stays equal to the base tables); the
+decisions in the history; the home card and the dashboard's pending line; photos that move to the visit; who may
+see any of it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from activities.models import Participation
+from beneficiaries.models import Visit, VisitPhoto
+from volunteer_portal.branches.selectors import display_name
+from volunteer_portal.dashboards import tallies as store
+from volunteer_portal.dashboards.figures import rollup
+from volunteer_portal.selfservice.models import Claim, ClaimPhoto
+from volunteer_portal.selfservice.services import claim_check_in, claim_confirm, claim_reject, claim_visit_submit
+
+from ..conftest import image_bytes
+from ..factories import ActivityFactory, BeneficiaryFactory, MemberFactory, PairingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+QUEUE = reverse("selfservice:queue")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def member(tree):
+    """A member of branch_a with their own login."""
+    return MemberFactory(branch=tree.branch_a, name="王志愿", user=UserFactory(username="volunteer"))
+
+
+@pytest.fixture
+def activity(tree):
+    return ActivityFactory(branch=tree.branch_a, title="助残清扫", date=dt.date(2026, 3, 5))
+
+
+@pytest.fixture
+def pairing(tree, member):
+    household = BeneficiaryFactory(branch=tree.branch_a, name="杨秀英")
+    return PairingFactory(member=member, beneficiary=household, start_date=dt.date(2026, 1, 1))
+
+
+def check_in(member, activity) -> Claim:
+    return claim_check_in(actor=member.user, member=member, activity=activity)
+
+
+def visit_claim(member, pairing, **values) -> Claim:
+    item = {"kind": "goods", "description": "米面油", "quantity": 1, "value": Decimal("120")}
+    fields = {"date": dt.date(2026, 3, 6), "notes": "送米面油，聊了家里情况", "items": [item]}
+    return claim_visit_submit(actor=member.user, member=member, pairing=pairing, **{**fields, **values})
+
+
+def add_photo(claim) -> ClaimPhoto:
+    photo = ClaimPhoto(claim=claim)
+    photo.image.save("p.jpg", ContentFile(image_bytes(image_format="JPEG")), save=False)
+    photo.save()
+    return photo
+
+
+def said(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def counted(tree):
+    """The figures of the whole tree this year: confirmed work only."""
+    return rollup(tree.root, *YEAR).figures
+
+
+# --- the queue ---------------------------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_what_waits_oldest_first_with_names_only(as_user, tree, member, activity, pairing):
+    later = visit_claim(member, pairing, date=dt.date(2026, 3, 9))
+    first = check_in(member, activity)
+    response = as_user(tree.secretary_a).get(QUEUE)
+    assert [claim.pk for claim in response.context["page"]] == [first.pk, later.pk]
+    page = response.content.decode()
+    assert "王志愿" in page and "助残清扫" in page and "杨秀英" in page and "米面油" in page
+    assert pairing.beneficiary.id_number not in page
+    assert "确认" in page and "修改后确认" in page and "退回" in page
+    only_visits = as_user(tree.secretary_a).get(QUEUE, {"kind": "visit"})
+    assert [claim.pk for claim in only_visits.context["page"]] == [later.pk]
+
+
+def test_confirming_one_makes_it_count(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    assert counted(tree).hours == 0
+    response = as_user(tree.secretary_a).post(reverse("selfservice:claim-confirm", args=[claim.pk]))
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    assert "已确认" in said(response)[0]
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.CONFIRMED and claim.decided_by == tree.secretary_a
+    assert counted(tree).hours == Decimal("2.0") and counted(tree).participations == 1
+    assert store.differences() == []
+    # The activity's page lists the member among its participants.
+    page = as_user(tree.secretary_a).get(activity.get_absolute_url()).content.decode()
+    assert "王志愿" in page
+
+
+def test_correcting_the_hours_confirms_what_the_secretary_typed(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    url = reverse("selfservice:claim-confirm", args=[claim.pk])
+    client = as_user(tree.secretary_a)
+    bad = client.post(url, {"correct": "1", "c-hours": "30"})
+    assert bad.status_code == 200 and "30" in bad.content.decode()  # what was typed is kept, with the error
+    assert Claim.objects.get().status == Claim.Status.PENDING
+    client.post(url, {"correct": "1", "c-hours": "3.5"})
+    assert Participation.objects.get(member=member, activity=activity).hours == Decimal("3.5")
+    assert counted(tree).hours == Decimal("3.5")
+    assert store.differences() == []
+
+
+def items_data(rows, *, initial: int) -> dict:
+    data = {"items-TOTAL_FORMS": str(len(rows)), "items-INITIAL_FORMS": str(initial),
+            "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "20"}  # fmt: skip
+    for number, row in enumerate(rows):
+        data |= {f"items-{number}-{name}": value for name, value in row.items()}
+    return data
+
+
+def test_correcting_a_visit_changes_its_date_notes_and_items(as_user, tree, member, pairing):
+    claim = visit_claim(member, pairing)
+    client = as_user(tree.secretary_a)
+    form = client.get(reverse("selfservice:claim-detail", args=[claim.pk]))
+    assert form.context["items_formset"].forms[0]["description"].value() == "米面油"
+    assert counted(tree).visits == 0
+    removed = {"kind": "goods", "description": "米面油", "quantity": "1", "value": "120", "DELETE": "on"}
+    added = {"kind": "goods", "description": "棉被", "quantity": "2", "value": "300"}
+    data = {
+        "correct": "1",
+        "c-date": "2026-03-07",
+        "c-notes": "送米面油和棉被",
+        **items_data([removed, added], initial=1),
+    }
+    response = client.post(reverse("selfservice:claim-confirm", args=[claim.pk]), data)
+    assert response.status_code == 302, response.context and response.context["correction_form"].errors
+    visit = Visit.objects.get()
+    assert (visit.date, visit.notes) == (dt.date(2026, 3, 7), "送米面油和棉被")
+    assert [(item.description, item.quantity, item.value) for item in visit.items.all()] == [
+        ("棉被", 2, Decimal("300.00"))
+    ]
+    claim.refresh_from_db()
+    assert claim.items == [{"kind": "goods", "description": "棉被", "quantity": 2, "value": "300"}]
+    assert counted(tree).visits == 1 and counted(tree).assistance["goods"] == Decimal("300")
+    assert store.differences() == []
+
+
+def test_a_visit_cannot_be_confirmed_before_its_pairing_began(as_user, tree, member, pairing):
+    claim = visit_claim(member, pairing)
+    data = {"correct": "1", "c-date": "2025-12-01", "c-notes": "x", **items_data([], initial=0)}
+    response = as_user(tree.secretary_a).post(reverse("selfservice:claim-confirm", args=[claim.pk]), data)
+    assert response.status_code == 200 and "结对从 2026-01-01 开始" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_returning_needs_a_reason(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    url = reverse("selfservice:claim-reject", args=[claim.pk])
+    client = as_user(tree.secretary_a)
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 200
+    assert "请写明理由，以便成员知道要更正什么。" in response.content.decode()
+    assert Claim.objects.get().status == Claim.Status.PENDING
+    response = client.post(url, {"reason": "当天未到场"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.decision_note, claim.decided_by) == ("rejected", "当天未到场", tree.secretary_a)
+    assert counted(tree).hours == 0 and not Participation.objects.exists()
+    assert store.differences() == []
+    assert [c.pk for c in client.get(QUEUE).context["page"]] == []
+
+
+def test_confirming_the_ticked_ones_leaves_the_rest(as_user, tree, member, activity, pairing):
+    ticked = check_in(member, activity)
+    other = visit_claim(member, pairing)
+    response = as_user(tree.secretary_a).post(
+        reverse("selfservice:claims-confirm"),
+        {"scope": "selected", "claim": [ticked.pk], "on_page": [ticked.pk, other.pk]},
+    )
+    assert response.status_code == 302 and "已确认 1 条记录" in said(response)[0]
+    assert Claim.objects.get(pk=ticked.pk).status == Claim.Status.CONFIRMED
+    assert Claim.objects.get(pk=other.pk).status == Claim.Status.PENDING
+    assert counted(tree).visits == 0 and counted(tree).hours == Decimal("2.0")
+    assert store.differences() == []
+
+
+def test_nothing_ticked_says_so(as_user, tree, member, activity):
+    check_in(member, activity)
+    response = as_user(tree.secretary_a).post(reverse("selfservice:claims-confirm"), {"scope": "selected"})
+    assert response.status_code == 302 and "请先勾选要确认的记录。" in said(response)
+    assert Claim.objects.get().status == Claim.Status.PENDING
+
+
+def test_confirm_all_confirms_the_rows_the_page_showed(as_user, tree, member, activity, pairing):
+    shown = [check_in(member, activity), visit_claim(member, pairing)]
+    arrived_since = check_in(member, ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 3, 8)))
+    response = as_user(tree.secretary_a).post(
+        reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk for claim in shown]}
+    )
+    assert "已确认 2 条记录" in said(response)[0]
+    assert sorted(Claim.objects.filter(status="confirmed").values_list("pk", flat=True)) == [c.pk for c in shown]
+    assert Claim.objects.get(pk=arrived_since.pk).status == Claim.Status.PENDING
+    assert counted(tree).visits == 1 and counted(tree).participations == 1
+    assert store.differences() == []
+
+
+def test_a_record_decided_meanwhile_by_someone_else_is_said_so(as_user, tree, member, activity, pairing):
+    claim = check_in(member, activity)
+    visit = visit_claim(member, pairing)
+    client = as_user(tree.secretary_a)
+    client.get(QUEUE)
+    claim_reject(actor=tree.secretary_b, claim=claim, reason="重复")  # another secretary, in another tab
+    for url, data in [
+        (reverse("selfservice:claim-confirm", args=[claim.pk]), {}),
+        (reverse("selfservice:claim-confirm", args=[claim.pk]), {"correct": "1", "c-hours": "3"}),
+        (reverse("selfservice:claim-reject", args=[claim.pk]), {"reason": "x"}),
+    ]:
+        response = client.post(url, data, follow=True)
+        assert response.redirect_chain == [(QUEUE, 302)] and said(response) == ["这条记录已经处理过了。"], url
+    response = client.post(reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk, visit.pk]})
+    assert said(response) == ["已确认 1 条记录，从现在起计入统计。", "1 条记录已经处理过了。"]
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.REJECTED
+    assert store.differences() == []
+
+
+def test_a_race_inside_the_service_is_a_message_not_a_500(as_user, tree, member, activity, monkeypatch):
+    """Decided between the page's read and the service's lock: the service refuses, the page says so."""
+    claim = check_in(member, activity)
+    from volunteer_portal.selfservice import services
+
+    real = services.claim_confirm
+
+    def decided_first(**kwargs):
+        claim_reject(actor=tree.secretary_b, claim=kwargs["claim"], reason="重复")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "claim_confirm", decided_first)
+    response = as_user(tree.secretary_a).post(reverse("selfservice:claim-confirm", args=[claim.pk]))
+    assert response.status_code == 302 and said(response) == ["这条记录已经处理过了。"]
+
+
+def test_the_claim_page_shows_its_decisions(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    claim_confirm(actor=tree.secretary_a, claim=claim, hours=Decimal("3"))
+    response = as_user(tree.secretary_a).get(reverse("selfservice:claim-detail", args=[claim.pk]))
+    page = response.content.decode()
+    assert "处理记录" in page
+    decisions = response.context["decisions"]
+    assert [row.status for row in decisions] == ["confirmed", "pending"]
+    assert decisions[0].history_user == tree.secretary_a
+    assert "已确认" in page and display_name(tree.secretary_a) in page
+    assert "修改后确认" not in page  # decided: no forms
+
+
+# --- photos ------------------------------------------------------------------------------------------------------
+
+
+def test_photos_show_in_the_queue_and_move_to_the_visit(as_user, tree, member, pairing, media):
+    claim = visit_claim(member, pairing)
+    photo = add_photo(claim)
+    client = as_user(tree.secretary_a)
+    photo_url = reverse("selfservice:claim-photo", args=[photo.pk])
+    assert photo_url in client.get(QUEUE).content.decode()
+    assert client.get(photo_url)["Content-Type"] == "image/jpeg"
+    assert as_user(member.user).get(photo_url).status_code == 200  # the member who sent it
+    assert as_user(tree.secretary_b).get(photo_url).status_code == 404
+
+    client = as_user(tree.secretary_a)
+    client.post(reverse("selfservice:claim-confirm", args=[claim.pk]))
+    visit = Visit.objects.get()
+    moved = VisitPhoto.objects.get(visit=visit)
+    assert moved.image.name == photo.image.name and moved.thumbnail  # the same stored file; a thumbnail made
+    assert moved.uploaded_by == member.user
+    page = client.get(visit.get_absolute_url()).content.decode()
+    assert reverse("beneficiaries:visit-photo-thumbnail", args=[moved.pk]) in page
+    assert client.get(reverse("beneficiaries:visit-photo", args=[moved.pk]))["Content-Type"] == "image/jpeg"
+    assert client.get(reverse("beneficiaries:visit-photo-thumbnail", args=[moved.pk])).status_code == 200
+    assert as_user(tree.secretary_b).get(reverse("beneficiaries:visit-photo", args=[moved.pk])).status_code == 404
+    assert as_user(tree.district_leader).get(reverse("beneficiaries:visit-photo", args=[moved.pk])).status_code == 200
+    client.logout()
+    response = client.get(reverse("beneficiaries:visit-photo", args=[moved.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_photo_whose_file_is_gone_is_404(as_user, tree, member, pairing, media):
+    claim = visit_claim(member, pairing)
+    photo = add_photo(claim)
+    claim_confirm(actor=tree.secretary_a, claim=claim)
+    moved = VisitPhoto.objects.get()
+    (media / photo.image.name).unlink()
+    client = as_user(tree.secretary_a)
+    assert client.get(reverse("beneficiaries:visit-photo", args=[moved.pk])).status_code == 404
+    assert client.get(reverse("selfservice:claim-photo", args=[photo.pk])).status_code == 404
+
+
+def test_a_photo_whose_file_is_gone_is_confirmed_without_a_thumbnail(as_user, tree, member, pairing, media):
+    claim = visit_claim(member, pairing)
+    photo = add_photo(claim)
+    (media / photo.image.name).unlink()
+    claim_confirm(actor=tree.secretary_a, claim=claim)
+    assert not VisitPhoto.objects.get().thumbnail
+
+
+# --- home and dashboard ------------------------------------------------------------------------------------------
+
+
+def test_the_home_page_shows_what_waits_for_the_secretary(as_user, tree, member, activity, pairing):
+    client = as_user(tree.secretary_a)
+    assert "成员记录待确认" not in client.get(reverse("home")).content.decode()
+    check_in(member, activity)
+    visit_claim(member, pairing)
+    page = client.get(reverse("home")).content.decode()
+    assert "成员记录待确认 2 条" in page and QUEUE in page
+    assert "成员记录待确认" not in as_user(tree.secretary_b).get(reverse("home")).content.decode()
+
+
+def test_the_dashboard_shows_what_waits_in_the_subtree(as_user, tree, member, activity, pairing):
+    check_in(member, activity)
+    check_in(MemberFactory(branch=tree.branch_a), activity)
+    visit_claim(member, pairing)
+    client = as_user(tree.district_leader)
+    response = client.get(reverse("dashboards:dashboard-node", args=[tree.district.pk]))
+    assert response.context["pending"] == {"hours": Decimal("4.0"), "participations": 2, "visits": 1}
+    assert "另有待确认：4.0 小时（2 人次）、1 次走访" in response.content.decode()
+    assert response.context["figures"].hours == 0
+    other = client.get(reverse("dashboards:dashboard-node", args=[tree.branch_b.pk]))
+    assert "另有待确认" not in other.content.decode()
+    last_year = client.get(
+        reverse("dashboards:dashboard-node", args=[tree.district.pk]), {"period": "chosen_year", "year": "2025"}
+    )
+    assert "另有待确认" not in last_year.content.decode()
+
+
+# --- who may -----------------------------------------------------------------------------------------------------
+
+
+def urls(claim, photo=None) -> list[tuple[str, str]]:
+    pages = [
+        ("get", QUEUE),
+        ("get", reverse("selfservice:claim-detail", args=[claim.pk])),
+        ("post", reverse("selfservice:claim-confirm", args=[claim.pk])),
+        ("post", reverse("selfservice:claim-reject", args=[claim.pk])),
+        ("post", reverse("selfservice:claims-confirm")),
+    ]
+    return pages + ([("get", reverse("selfservice:claim-photo", args=[photo.pk]))] if photo else [])
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, tree, member, pairing, media):
+    claim = visit_claim(member, pairing)
+    for method, url in urls(claim, add_photo(claim)):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login")), url
+
+
+def test_another_branchs_secretary_neither_sees_nor_decides_it(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    client = as_user(tree.secretary_b)
+    assert list(client.get(QUEUE).context["page"]) == []
+    for method, url in urls(claim)[1:4]:
+        assert getattr(client, method)(url, {"reason": "x"}).status_code == 404, url
+    client.post(reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk]})
+    assert Claim.objects.get().status == Claim.Status.PENDING
+
+
+def test_a_district_secretary_decides_for_the_branches_below(as_user, tree, member, activity):
+    from volunteer_portal.branches.models import RoleGrant
+
+    from ..factories import RoleGrantFactory
+
+    district_secretary = UserFactory(username="district_secretary")
+    RoleGrantFactory(user=district_secretary, branch=tree.district, role=RoleGrant.Role.SECRETARY)
+    claim = check_in(member, activity)
+    client = as_user(district_secretary)
+    assert [c.pk for c in client.get(QUEUE).context["page"]] == [claim.pk]
+
+
+def test_a_leader_is_refused_and_a_member_finds_nothing(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    for user, status in [(tree.district_leader, 403), (member.user, 404)]:
+        client = as_user(user)
+        for method, url in urls(claim):
+            assert getattr(client, method)(url).status_code == status, (user, url)
+    assert Claim.objects.get().status == Claim.Status.PENDING
+
+
+# --- query budgets -----------------------------------------------------------------------------------------------
+
+
+def test_the_queue_query_count_does_not_grow(as_user, tree, member, pairing, media, assert_flat_queries):
+    client = as_user(tree.secretary_a)
+    add_photo(visit_claim(member, pairing))
+
+    def grow():
+        for number in range(11):
+            other = MemberFactory(branch=tree.branch_a)
+            if number % 2:
+                check_in(other, ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 3, 1 + number)))
+            else:
+                household = PairingFactory(member=other, beneficiary=BeneficiaryFactory(branch=tree.branch_a))
+                add_photo(visit_claim(other, household))
+
+    # Session, user, the scope (once: the decorator's read is cached for the queue's), the count, the page and
+    # its photos.
+    assert_flat_queries(lambda: client.get(QUEUE), grow, queries=6)
+    assert Claim.objects.count() == 12
+
+
+def test_the_claim_page_query_count_does_not_grow(as_user, tree, member, pairing, media, assert_flat_queries):
+    client = as_user(tree.secretary_a)
+    claim = visit_claim(member, pairing)
+    add_photo(claim)
+
+    def grow():
+        for _ in range(11):
+            add_photo(claim)
+
+    # Session, user, scope, the claim, its history and the grants that name who made each change, its photos.
+    assert_flat_queries(lambda: client.get(reverse("selfservice:claim-detail", args=[claim.pk])), grow, queries=7)
+
+
+# --- the admin ---------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_claims_read_only_in_chinese(client, superuser, tree, member, activity, pairing):
+    from ..test_admin_chinese import GIVEAWAYS, visible_text
+
+    claim = check_in(member, activity)
+    claim_confirm(actor=tree.secretary_a, claim=claim)
+    visit_claim(member, pairing)
+    client.force_login(superuser)
+    changelist = reverse("admin:selfservice_claim_changelist")
+    pages = [changelist, f"{changelist}?status__exact=pending&kind__exact=visit",
+             reverse("admin:selfservice_claim_change", args=[claim.pk]),
+             reverse("admin:selfservice_claim_history", args=[claim.pk])]  # fmt: skip
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = visible_text(response.content.decode())
+        assert [word for word in GIVEAWAYS if word in text.split()] == [], url
+    listed = client.get(pages[1]).content.decode()
+    assert "结对户走访" in listed and "待确认" in listed and "米面油" not in listed
+    change = client.get(pages[2]).content.decode()
+    assert "已确认" in change and 'name="_save"' not in change
+    assert client.get(reverse("admin:selfservice_claim_add")).status_code == 403
+    assert client.post(pages[2], {"status": "rejected"}).status_code == 403
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.CONFIRMED
