@@ -222,11 +222,36 @@ def test_no_activity_looks_at_last_month_in_the_first_week():
     assert rules.activity_month(dt.date(2026, 12, 8)) == (dt.date(2026, 12, 1), dt.date(2026, 12, 8), True)
 
 
-def test_hours_waiting_for_confirmation_remind_nobody_yet(tree):
-    """Members cannot record their own hours yet (self-service is another issue): the rule sends nothing."""
-    assert rules.hours_waiting(TODAY) == []
+def test_records_waiting_for_confirmation_remind_the_branchs_secretaries_weekly(tree, paired):
+    """Members' own hours and visits waiting: one reminder a week per secretary of the deciding branch while any
+    wait, naming the household by surname only, linking to the queue; nothing once they are decided."""
+    from volunteer_portal.selfservice.services import claim_check_in, claim_confirm, claim_visit_submit
+
+    user, member, household = paired
+    pairing = pair(member, household, due_in=30)
+    activity = ActivityFactory(branch=member.branch, title="助残清扫", date=TODAY - dt.timedelta(days=3))
+    hours = claim_check_in(actor=user, member=member, activity=activity)
+    visit = claim_visit_submit(actor=user, member=member, pairing=pairing, date=TODAY - dt.timedelta(days=1),
+                               notes="送米面油")  # fmt: skip
+    district_secretary = UserFactory(username="district_secretary")
+    RoleGrantFactory(user=district_secretary, branch=member.branch.parent, role=RoleGrant.Role.SECRETARY)
     run()
-    assert not Reminder.objects.exists()
+    secretary_a = tree.secretary_a
+    reminder = Reminder.objects.get(user=secretary_a, channel=Channel.PORTAL, subject="claims")
+    assert (reminder.kind, reminder.period, reminder.link) == (Kind.SECRETARY_WEEKLY, "2026-W48", "/members-work/")
+    assert reminder.title == "2 条成员记录待确认"
+    assert reminder.body.splitlines() == [
+        "张伟：2026-11-22 参加“助残清扫” 2.0 小时",
+        "张伟：2026-11-24 走访杨某某（丽景社区）",
+    ]
+    assert "杨秀英" not in reminder.title + reminder.body
+    # Not the district's secretary (the branch has its own), nor another branch's, nor the member.
+    assert not Reminder.objects.filter(subject="claims").exclude(user=secretary_a).exists()
+    assert not [r for r in run(TODAY + dt.timedelta(days=2)).planned if r.subject == "claims"]  # once a week
+    assert [r.user for r in run(TODAY + dt.timedelta(days=7)).planned if r.subject == "claims"] == [secretary_a]
+    claim_confirm(actor=secretary_a, claim=hours)
+    claim_confirm(actor=secretary_a, claim=visit)
+    assert rules.hours_waiting(TODAY + dt.timedelta(days=14)) == []
 
 
 def test_the_households_secretary_hears_of_a_pairing_by_another_branchs_member(tree):

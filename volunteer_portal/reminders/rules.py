@@ -4,8 +4,8 @@ The rules read through the apps' own definitions: `pairings_with_status` / `pair
 due or overdue), `owed_reports` (which reports a branch owes), and `surname_only` (how a household is named outside
 the portal's pages). They write nothing; `services.send_reminders` turns messages into recorded reminders.
 
-Hours waiting for a secretary's confirmation are a rule of the issue too, but nothing records members' own hours
-yet (members' self-service is another issue): `hours_waiting` says so and reminds nobody.
+Members' own records (hours at an activity, visits) waiting for a secretary's confirmation are read from the
+queue's claims (`selfservice`): `hours_waiting`.
 """
 
 import datetime as dt
@@ -25,6 +25,7 @@ from volunteer_portal.branches.models import Branch, Member, RoleGrant, is_under
 from volunteer_portal.dashboards.periods import period_label
 from volunteer_portal.reports.models import BranchReport, ReportEvent, ReportRequirement
 from volunteer_portal.reports.selectors import LOOK_BACK_DAYS, owed_reports
+from volunteer_portal.selfservice.models import Claim
 
 from .models import Kind
 
@@ -351,10 +352,40 @@ def leader_digests(due: list[ReportDue], today: dt.date) -> list[Message]:
     return messages
 
 
-def hours_waiting(today: dt.date) -> list[Message]:
-    """Hours waiting for a secretary's confirmation: members cannot record their own hours yet (members'
-    self-service is another issue), so nothing waits and nobody is reminded."""
-    return []
+def claim_line(claim: Claim) -> str:
+    values = {"member": claim.member.name, "date": claim.date}
+    if claim.kind == Claim.Kind.HOURS and claim.activity is not None:
+        return _("%(member)s: %(hours)s hours at “%(activity)s” on %(date)s") % {
+            **values, "hours": claim.hours, "activity": claim.activity.title
+        }  # fmt: skip
+    household_name = household(claim.pairing.beneficiary) if claim.pairing is not None else ""
+    return _("%(member)s: visit to %(household)s on %(date)s") % {**values, "household": household_name}
+
+
+def hours_waiting(today: dt.date, secretaries: Secretaries | None = None) -> list[Message]:
+    """Members' records waiting for confirmation — hours at an activity, visits — to the secretaries of the
+    branch that decides them (the nearest grant, as for reports): once a week (ISO week) while any wait, listing
+    them oldest first, with a link to the queue. A household is its surname and community only."""
+    secretaries = secretaries or Secretaries()
+    week, _monday = week_of(today)
+    waiting = (
+        Claim.objects.filter(status=Claim.Status.PENDING, date__lte=today)
+        .select_related("member", "branch", "activity", "pairing__beneficiary__branch")
+        .order_by("date", "pk")
+    )
+    per_user: dict[int, tuple[object, list[str]]] = {}
+    for claim in waiting:
+        line = claim_line(claim)
+        for user in secretaries.of(claim.branch):
+            per_user.setdefault(user.pk, (user, []))[1].append(line)
+    messages = []
+    for user, lines in per_user.values():
+        count = len(lines)
+        title = ngettext("%(count)d member's record waiting for confirmation",
+                         "%(count)d members' records waiting for confirmation", count) % {"count": count}  # fmt: skip
+        messages.append(Message(Kind.SECRETARY_WEEKLY, "claims", week, title, capped(lines),
+                                reverse("selfservice:queue"), [user]))  # fmt: skip
+    return messages
 
 
 def all_messages(today: dt.date) -> list[Message]:
@@ -364,7 +395,7 @@ def all_messages(today: dt.date) -> list[Message]:
     return [
         *pairing_messages(pairings, today),
         *report_messages(due, secretaries),
-        *hours_waiting(today),
+        *hours_waiting(today, secretaries),
         *secretary_digests(pairings, due, secretaries, today),
         *leader_digests(due, today),
     ]
