@@ -18,6 +18,8 @@
   var WORKER = script.getAttribute("data-worker");  // only on the members' pages
   var MEMBER = "vp-offline-user";  // localStorage: whose pages and queue this browser keeps
   var RETRY_MS = 30000;
+  // The form waits this long for the server before it lets the member go on (the visit is kept meanwhile).
+  var FORM_WAIT_MS = 15000;
   var DB_NAME = "vp-offline";
   var STORE = "visits";
 
@@ -111,7 +113,12 @@
     var main = document.getElementById("main");
     if (form) { form.parentNode.insertBefore(box, form); } else if (main) { main.insertBefore(box, main.firstChild); }
   }
+  var SENT = "vp-offline-sent";  // sessionStorage: sent by the form just before it opened /me/, to say so there
   var state = { signIn: null, sent: 0, notice: null };
+  try {
+    state.sent = parseInt(window.sessionStorage.getItem(SENT), 10) || 0;
+    window.sessionStorage.removeItem(SENT);
+  } catch (error) { /* none */ }
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -320,6 +327,7 @@
   if (form && window.indexedDB) {
     var keyField = form.querySelector("[name=client_key]");
     var button = form.querySelector("button[type=submit]");
+    var label = button ? button.textContent : "";
     var busy = false;
     var fresh = function () { if (keyField) { keyField.value = uuid(); } };
     fresh();  // each opening of the form is a new visit, a copy of the page kept offline too
@@ -329,7 +337,7 @@
       if (busy) { return; }
       busy = true;
       if (button) { button.disabled = true; }
-      var done = function () { busy = false; if (button) { button.disabled = false; } };
+      var done = function () { busy = false; if (button) { button.disabled = false; button.textContent = label; } };
       var kept = function () {  // waiting on the phone: the form is free for the next visit
         form.reset();
         fresh();
@@ -343,11 +351,22 @@
         return put(entry).then(function () {
           if (navigator.onLine === false) { return kept(); }
           inFlight[entry.key] = true;
-          return send(entry).then(function (outcome) {
-            delete inFlight[entry.key];
+          if (button) { button.textContent = words.sending; }
+          var sending = send(entry).then(function (outcome) { delete inFlight[entry.key]; return outcome; });
+          var slow = new Promise(function (resolve) {
+            window.setTimeout(function () { resolve({ kind: "slow" }); }, FORM_WAIT_MS);
+          });
+          return Promise.race([sending, slow]).then(function (outcome) {
+            if (outcome.kind === "slow") {  // one bar of signal: it goes on in the background, kept meanwhile
+              sending.then(function (late) { return settle(entry, late); }).then(refresh);
+              return kept();
+            }
             if (outcome.kind === "sent") {
               return remove(entry.key).then(function () {
-                try { window.sessionStorage.removeItem("vp-draft:" + window.location.pathname); } catch (error) { /* none */ }
+                try {
+                  window.sessionStorage.removeItem("vp-draft:" + window.location.pathname);
+                  window.sessionStorage.setItem(SENT, "1");
+                } catch (error) { /* none */ }
                 window.location.assign(SCOPE);
               });
             }

@@ -290,3 +290,25 @@ def test_a_refused_visit_is_shown_and_signing_out_asks_before_discarding_it(live
     page.wait_for_url("**/accounts/login/**")
     assert page.evaluate(QUEUED) == []
     assert page.evaluate(KEPT) == []  # the member's pages are no longer on the phone
+
+
+def test_online_the_form_goes_through_the_queue_and_says_what_the_server_said(live_server, phone_context, pairing):
+    page = phone_context.new_page()
+    page.set_default_timeout(15_000)
+    open_under_the_worker(page, live_server.url, pairing)
+    record_visit(page, "")  # refused at once: the errors in the form, nothing kept
+    errors = page.locator("#visit-form [data-queue-errors]")
+    errors.wait_for()
+    assert "走访没有记录" in errors.inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-queue-errors')")
+    assert page.evaluate(QUEUED) == []
+    assert Claim.objects.count() == 0
+
+    page.locator("#id_notes").fill("陪老人去卫生院复诊")
+    key = page.locator("#visit-form [name=client_key]").input_value()
+    with page.expect_navigation():
+        page.locator("#visit-form button[type=submit]").click()
+    page.wait_for_url("**/me/")
+    page.locator("#upload-queue").get_by_text("已上传 1 条").wait_for()
+    assert Claim.objects.filter(client_key=key, notes="陪老人去卫生院复诊").count() == 1
+    assert page.evaluate(QUEUED) == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
@@ -64,14 +65,29 @@ def test_the_worker_keeps_the_shell_the_pages_load_and_only_the_members_own_page
     assert config["shell"] == [static(name) for name in SHELL]  # through {% static %}: hashed in production
     assert all(static_file(url) for url in config["shell"])
     assert re.match(r"^[0-9a-f]{12}$", config["version"])
-    page = as_user(member.user).get("/me/").content.decode()
-    loaded = set(re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', page))
-    assert loaded <= set(config["shell"])  # everything the member's page loads opens offline
+    signed_in = as_user(member.user)
+    for path in ["/me/", reverse("selfservice:visit-new", args=[pairing.pk])]:
+        page = signed_in.get(path).content.decode()
+        loaded = set(re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', page))
+        assert loaded and loaded <= set(config["shell"]), path  # everything the pages load opens offline
     kept = [re.compile(pattern) for pattern in config["pages"]]
     for path in ["/me/", reverse("selfservice:visit-new", args=[pairing.pk])]:
         assert any(pattern.match(path) for pattern in kept), path
     for path in ["/me/service-record.docx", "/me/pairings/1/visit/extra", "/beneficiaries/", "/me/sw.js"]:
         assert not any(pattern.match(path) for pattern in kept), path
+
+
+def test_in_production_the_worker_keeps_the_hashed_names(client, settings, tmp_path):
+    """With the manifest storage (production), the shell and the icons are the hashed files collectstatic wrote."""
+    settings.STATIC_ROOT = tmp_path
+    manifest_storage = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": manifest_storage}}
+    call_command("collectstatic", "--noinput", "-v0", "-i", "admin")
+    hashed = re.compile(r"\.[0-9a-f]{12}\.(css|js|svg|png)$")
+    icons = [icon["src"] for icon in json.loads(client.get(MANIFEST).content)["icons"]]
+    for url in worker_config(client.get(WORKER))["shell"] + icons:
+        assert hashed.search(url), url
+        assert (tmp_path / url.removeprefix("/static/")).is_file(), url
 
 
 def test_the_worker_holds_nothing_personal(client, as_user, member, pairing):

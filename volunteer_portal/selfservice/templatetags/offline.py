@@ -17,7 +17,7 @@ def offline_words() -> dict[str, str]:
     """What offline.js says, translated here so the catalogue has it ({count} is filled in by the script)."""
     return {
         "waiting": _("Visits waiting to upload: {count}"),
-        "sending": _("Uploading the visits kept on this phone…"),
+        "sending": _("Uploading…"),
         "sent": _("Uploaded: {count}"),
         "saved": _("Saved on this phone. It is uploaded by itself once there is a connection."),
         "signIn": _("Your session has expired: sign in again, and the visits are uploaded by themselves."),
