@@ -49,6 +49,7 @@ run: migrate
 	@echo "  leader      leader of the whole organisation"
 	@echo "  secretary1  secretary of 康复中心支部"
 	@echo "  secretary2  secretary of 办公室党支部"
+	@echo "  volunteer1  a member of 康复中心支部 with their own login: /me/, two pairings, hours waiting"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -139,3 +139,26 @@ def test_a_regions_shape_members_pairings_and_their_visits(monkeypatch):
 def test_members_must_cover_every_branch():
     with pytest.raises(CommandError, match="--members must be at least"):
         call_command("seed_demo", "--members", "5", verbosity=0)
+
+
+def test_volunteer1_a_members_login_with_two_pairings_one_overdue_and_hours_waiting(seeded):
+    from beneficiaries.selectors import pairings_with_status
+    from volunteer_portal.dashboards import tallies as store
+    from volunteer_portal.selfservice.models import Claim
+    from volunteer_portal.selfservice.selectors import is_member_login
+
+    user = demo_user("volunteer1")
+    member = Member.objects.select_related("branch").get(user=user)
+    assert member.branch.code == "kfzx-zb" and member.active
+    assert not user.is_staff and not RoleGrant.objects.filter(user=user).exists() and is_member_login(user)
+    pairings = pairings_with_status(Pairing.objects.filter(member=member, end_date__isnull=True))
+    assert pairings.count() == 2
+    assert {p.beneficiary.branch.code for p in pairings} == {"kfzx-zb"}
+    # Annotated names go through Q: the type checker only knows model fields.
+    assert pairings.filter(Q(is_overdue=True)).count() == 1
+    later = pairings.get(Q(is_overdue=False))
+    assert later.last_contact is not None and later.next_due > timezone.localdate()
+    [claim] = Claim.objects.filter(member=member)
+    assert claim.status == Claim.Status.PENDING and claim.kind == Claim.Kind.HOURS
+    assert claim.activity.branch == member.branch and claim.activity.date <= timezone.localdate()
+    assert store.differences() == []  # the figure store agrees with the base tables, pending rows included

@@ -13,7 +13,7 @@ from volunteer_portal.branches.models import Branch
 from volunteer_portal.reminders.demo import pair_demo_secretary
 from volunteer_portal.reminders.services import send_reminders
 
-from ...demo import DEMO_PASSWORD, NAMED_BRANCHES, DemoBuilder, build_demo_reports
+from ...demo import DEMO_PASSWORD, NAMED_BRANCHES, DemoBuilder, build_demo_reports, build_demo_volunteer
 
 # From this many activities on, the defaults give a region's shape (issue 13: 1,000,000 activities a year come
 # with 110,000 members and 110,000 pairings): 11 members and 11 pairings per 100 activities, a household for
@@ -26,8 +26,8 @@ class Command(BaseCommand):
     help = (
         "Build a demo organisation: a regional federation with its party branches, a district with streets and "
         "communities, members, beneficiaries, a year of activities and visits, pairings, a campaign, branch "
-        "reports in every state of their workflow, and the logins admin, leader, secretary1 and secretary2 "
-        f"(password {DEMO_PASSWORD})."
+        "reports in every state of their workflow, the logins admin, leader, secretary1 and secretary2, and a "
+        f"member's own login, volunteer1 (password {DEMO_PASSWORD})."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -102,6 +102,9 @@ class Command(BaseCommand):
             counts.update(build_demo_reports())
             # Today's reminders, so that secretary1's and leader's bells show what is due (with a pairing due soon).
             counts["pairings"] += pair_demo_secretary()
+            # volunteer1, a member's own login, with an overdue pairing, one due later and hours waiting.
+            for name, count in build_demo_volunteer().items():
+                counts[name] = counts.get(name, 0) + count
             counts["reminders"] = len(send_reminders().planned)
             self.rebuild_figures()
         self.analyze()
