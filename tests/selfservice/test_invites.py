@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from volunteer_portal.branches.models import Member, RoleGrant
+from volunteer_portal.branches.models import AccessLog, Member, RoleGrant
 from volunteer_portal.selfservice.models import Invite
 from volunteer_portal.selfservice.services import invite_create
 
@@ -197,6 +197,7 @@ def test_the_link_works_once_and_the_member_lands_on_their_page(client, tree, me
     assert int(client.session["_auth_user_id"]) == user.pk
     assert Invite.objects.get().used_at is not None
     assert member.history.first().history_user == user
+    assert AccessLog.objects.filter(event=AccessLog.Event.SIGN_IN, user=user).exists()  # a sign-in like any other
     assert "王志愿" in client.get("/me/").content.decode()
     # Used: refused politely, signed in or not.
     client.logout()
