@@ -164,7 +164,7 @@
       var reasons = element("ul", "mb-2");
       entry.errors.forEach(function (text) { reasons.appendChild(element("li", "", text)); });
       card.appendChild(reasons);
-      var discard = element("button", "btn btn-outline-danger", words.discard);
+      var discard = element("button", "btn btn-outline-danger me-tap", words.discard);
       discard.type = "button";
       discard.addEventListener("click", function () {
         if (window.confirm(words.discardAsk)) { remove(entry.key).then(refresh); }

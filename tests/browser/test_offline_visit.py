@@ -253,14 +253,18 @@ def test_a_refused_visit_is_shown_and_signing_out_asks_before_discarding_it(live
     open_under_the_worker(page, base, pairing)
 
     go_offline(phone_context, cable)
-    key = record_visit(page, "")  # nothing written, nothing ticked: the server will refuse it
+    first = record_visit(page, "")  # nothing written, nothing ticked: the server will refuse them
     page.locator("#upload-queue").get_by_text("待上传 1 条").wait_for()
+    key = record_visit(page, "")
+    page.locator("#upload-queue").get_by_text("待上传 2 条").wait_for()
     go_online(phone_context, cable)
-    refused = page.locator("#upload-queue .alert-danger")
-    refused.get_by_text("这条走访未能上传").wait_for()
-    assert refused.get_by_role("button", name="放弃这条").is_visible()
+    refused = page.locator("#upload-queue .alert-danger").filter(has_text="这条走访未能上传")
+    refused.nth(1).wait_for()
+    assert "请写明走访情况" in refused.first.inner_text()  # the server's reason, as it gave it
+    discard = refused.first.get_by_role("button", name="放弃这条")
+    assert discard.is_visible() and discard.bounding_box()["height"] >= 44  # a phone's tap size
     assert Claim.objects.count() == 0
-    assert page.evaluate(QUEUED) == [key]  # kept until the member decides
+    assert sorted(page.evaluate(QUEUED)) == sorted([first, key])  # kept until the member decides
     assert page.evaluate(KEPT)
 
     asked: list[str] = []
@@ -271,6 +275,13 @@ def test_a_refused_visit_is_shown_and_signing_out_asks_before_discarding_it(live
             dialog.accept() if accept else dialog.dismiss()
 
         return handle
+
+    page.once("dialog", answer(True))
+    discard.click()
+    refused.nth(1).wait_for(state="detached")
+    assert asked == ["确定放弃这条走访吗？它还没有上传。"]
+    assert page.evaluate(QUEUED) == [key]  # the older one went
+    asked.clear()
 
     page.locator(".navbar-toggler").click()
     sign_out = page.get_by_role("button", name="退出登录")
