@@ -125,6 +125,14 @@ def crowded(tree):
             branch=branch, frequency="quarterly", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
             status=status,
         )  # fmt: skip
+    from volunteer_portal.selfservice.services import claim_check_in, claim_visit_submit
+
+    claim_check_in(actor=None, member=members[3], activity=activities[1])  # members' records waiting: the queue
+    waiting = claim_visit_submit(
+        actor=None, member=members[1], pairing=pairings[1], date=dt.date(2026, 6, 2),
+        notes="走访了解家庭生活和康复情况，帮助打扫卫生，讲解残疾人两项补贴申领办法",
+        items=[{"kind": "goods", "description": "米面油等生活物资一批及轮椅、助行器", "quantity": 2, "value": "380"}],
+    )  # fmt: skip
     visit = households[0].visits.order_by("date").first()
     return {
         # Pages with tables: the lists, then the visits (of a household, of an activity), then the rest.
@@ -136,9 +144,11 @@ def crowded(tree):
             "activity-form": f"/activities/{activities[0].pk}/edit/",
             "non-participants": f"/dashboard/{tree.branch_a.pk}/non-participants/?period=chosen_year&year=2026",
             "evaluation": f"/reports/evaluation/{tree.branch_a.pk}/?year=2026",
+            "members-records": "/members-work/",
         },
-        # and a page that lists its facts without a table
-        "others": {"pairing": pairings[0].get_absolute_url()},
+        # and pages that list their facts without a table
+        "others": {"pairing": pairings[0].get_absolute_url(),
+                   "member-record-claim": f"/members-work/records/{waiting.pk}/"},
     }  # fmt: skip
 
 
