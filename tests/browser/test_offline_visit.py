@@ -15,9 +15,11 @@ import threading
 import time
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.signals import request_started
 
+from volunteer_portal.security import LAST_SEEN
 from volunteer_portal.selfservice.models import Claim, ClaimPhoto
 
 from ..conftest import image_bytes
@@ -219,7 +221,18 @@ def test_a_visit_recorded_offline_is_uploaded_once_when_the_connection_returns(
     screenshot(page, "offline-visit-uploaded")
 
 
-def test_a_queued_visit_waits_through_an_expired_session(live_server, cable, phone_context, pairing):
+def expire(how: str) -> None:
+    if how == "removed":  # signed out on the server: the visit form answers 401
+        Session.objects.all().delete()
+        return
+    for row in Session.objects.all():  # idle too long: the timeout middleware redirects to the sign-in page
+        session = SessionStore(session_key=row.session_key)
+        session[LAST_SEEN] = int(time.time()) - 31 * 60
+        session.save()
+
+
+@pytest.mark.parametrize("how", ["removed", "idle"])
+def test_a_queued_visit_waits_through_an_expired_session(live_server, cable, phone_context, pairing, how):
     base = f"http://localhost:{cable.port}"
     page = phone_context.new_page()
     page.set_default_timeout(15_000)
@@ -228,7 +241,7 @@ def test_a_queued_visit_waits_through_an_expired_session(live_server, cable, pho
     go_offline(phone_context, cable)
     key = record_visit(page, "帮忙打扫院子")
     page.locator("#upload-queue").get_by_text("待上传 1 条").wait_for()
-    Session.objects.all().delete()  # signed out on the server meanwhile
+    expire(how)
 
     go_online(phone_context, cable)
     expired = page.locator("#upload-queue").get_by_text("登录已过期，请重新登录后自动上传")
