@@ -80,6 +80,26 @@ function page(event, keep) {
   return Promise.race([answer, slow]);
 }
 
+// The app shell. In production its names change with its content (WhiteNoise's manifest: "portal.1a2b3c4d5e6f.css"),
+// so the kept copy is always right; unhashed names (development) are fetched first, so an edit shows at once.
+var HASHED = /\.[0-9a-f]{12}\.[a-z0-9]+$/;
+
+function shellFirst(request) {
+  return caches.match(request).then(function (kept) { return kept || fetch(request); });
+}
+
+function shellLatest(event) {
+  return fetch(event.request).then(function (response) {
+    if (response.ok) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) { return cache.put(event.request, copy); }));
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(event.request).then(function (kept) { return kept || Response.error(); });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }  // the queue's uploads go straight to the server
@@ -89,7 +109,7 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(page(event, isKept(url)));
     return;
   }
-  if (CONFIG.shell.indexOf(url.pathname) >= 0) {  // the app shell: its names change with its content
-    event.respondWith(caches.match(request).then(function (kept) { return kept || fetch(request); }));
+  if (CONFIG.shell.indexOf(url.pathname) >= 0) {
+    event.respondWith(HASHED.test(url.pathname) ? shellFirst(request) : shellLatest(event));
   }
 });
