@@ -58,6 +58,12 @@ def pages(tree, records, superuser):
     client.force_login(tree.secretary_a)
     assert 'id="todo-reports"' in client.get("/").content.decode()  # the yellow card is drawn, its link checked
     activity, member = records["activity"], records["member"]
+    from volunteer_portal.selfservice.services import claim_visit_submit
+
+    # A member's visit waiting for the secretary: the queue and the record's page (its forms) are checked too.
+    item = {"kind": "goods", "description": "米面油", "value": "120"}
+    waiting = claim_visit_submit(actor=None, member=member, pairing=records["pairing"], date=dt.date(2026, 3, 6),
+                                 notes="送米面油", items=[item])  # fmt: skip
     secretary = [
         "/", "/beneficiaries/", beneficiary.get_absolute_url(), "/beneficiaries/new/", "submit:/beneficiaries/new/",
         f"/beneficiaries/{beneficiary.pk}/visits/new/", f"submit:/beneficiaries/{beneficiary.pk}/visits/new/",
@@ -68,7 +74,8 @@ def pages(tree, records, superuser):
         "/beneficiaries/pairings/new/", "submit:/beneficiaries/pairings/new/", "/reports/",
         report.get_absolute_url(), f"/reports/{report.pk}/edit/", "/campaigns/", campaign.get_absolute_url(),
         "/campaigns/new/", f"/campaigns/{campaign.pk}/targets/new/", "/notifications/", "/notifications/settings/",
-        "/beneficiaries/import/", "/dashboard/",
+        "/beneficiaries/import/", "/dashboard/", "/members-work/", f"/members-work/records/{waiting.pk}/",
+        f"submit:/members-work/records/{waiting.pk}/",
     ]  # fmt: skip
     leader = ["/dashboard/", f"/dashboard/{tree.district.pk}/", f"/reports/summary/{tree.root.pk}/",
               f"/reports/evaluation/{tree.root.pk}/", f"/dashboard/{tree.district.pk}/non-participants/"]  # fmt: skip
