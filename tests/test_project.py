@@ -85,3 +85,22 @@ def test_the_chinese_catalogue_is_complete_and_compiled():
         if entry.msgid_plural:
             continue
         assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, f"stale .mo for {entry.msgid!r}"
+
+
+def test_postgresql_connections_run_without_jit_unless_asked():
+    url = "postgres://postgres@127.0.0.1:5432/volunteer_portal"
+    show = "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"
+    assert run_settings({"DATABASE_URL": url}, show).stdout.strip() == "-c jit=off"
+    assert run_settings({"DATABASE_URL": url, "DATABASE_JIT": "true"}, show).stdout.strip() == "None"
+    assert run_settings({"DATABASE_URL": "sqlite:///x.sqlite3"}, show).stdout.strip() == "None"
+
+
+@pytest.mark.django_db
+def test_the_connection_itself_has_jit_off_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (DATABASE_URL=postgres://…)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
