@@ -176,7 +176,14 @@
     box.replaceChildren(parts);
   }
 
-  function refresh() { return entries().then(render, function () {}); }
+  var shown = null;
+  function refresh() {
+    return entries().then(function (list) {
+      // The live region speaks on each change: draw it again only when something changed, not at each retry.
+      var now = JSON.stringify([state, list.map(function (entry) { return [entry.key, entry.state, entry.errors]; })]);
+      if (now !== shown) { shown = now; render(list); }
+    }, function () {});
+  }
 
   function csrfToken() {
     var name = script.getAttribute("data-csrf-cookie") + "=";
@@ -331,6 +338,21 @@
     var busy = false;
     var fresh = function () { if (keyField) { keyField.value = uuid(); } };
     fresh();  // each opening of the form is a new visit, a copy of the page kept offline too
+    // A copy kept days ago says that day is today (the date's default and latest): the phone's today instead.
+    var dateField = form.querySelector("input[name=date]");
+    var now = new Date();
+    var today = [now.getFullYear(), ("0" + (now.getMonth() + 1)).slice(-2), ("0" + now.getDate()).slice(-2)].join("-");
+    try {  // today where the portal counts days (TIME_ZONE), as the server will check it
+      var parts = {};
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: script.getAttribute("data-time-zone"), year: "numeric", month: "2-digit", day: "2-digit"
+      }).formatToParts(now).forEach(function (part) { parts[part.type] = part.value; });
+      today = parts.year + "-" + parts.month + "-" + parts.day;
+    } catch (error) { /* the phone's own day */ }
+    if (dateField && dateField.max && dateField.max < today) {
+      if (dateField.defaultValue === dateField.max) { dateField.defaultValue = today; dateField.value = today; }
+      dateField.max = today;
+    }
     form.addEventListener("submit", function (event) {
       if (!keyField) { return; }
       event.preventDefault();

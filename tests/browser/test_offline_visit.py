@@ -10,6 +10,7 @@ offline switch is set as well, so the page also sees `navigator.onLine` false an
 request counter on the server shows that nothing got through while unplugged."""
 
 import contextlib
+import datetime as dt
 import socket
 import threading
 import time
@@ -336,3 +337,17 @@ def test_online_the_form_goes_through_the_queue_and_says_what_the_server_said(li
     page.locator("#upload-queue").get_by_text("已上传 1 条").wait_for()
     assert Claim.objects.filter(client_key=key, notes="陪老人去卫生院复诊").count() == 1
     assert page.evaluate(QUEUED) == []
+
+
+def test_a_form_kept_days_ago_is_dated_today(live_server, cable, phone_context, pairing):
+    base = f"http://localhost:{cable.port}"
+    page = phone_context.new_page()
+    page.set_default_timeout(15_000)
+    open_under_the_worker(page, base, pairing)
+    kept_on = page.locator("#id_date").input_value()
+    go_offline(phone_context, cable)
+    later = dt.date.fromisoformat(kept_on) + dt.timedelta(days=3)
+    page.clock.set_fixed_time(dt.datetime.combine(later, dt.time(10, 0)))
+    page.reload()  # the copy the worker kept three days ago
+    assert page.locator("#id_date").input_value() == later.isoformat()
+    assert page.locator("#id_date").get_attribute("max") == later.isoformat()

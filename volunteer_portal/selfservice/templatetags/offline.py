@@ -44,4 +44,5 @@ def offline_head(context) -> dict:
         "scope": where,
         "login": f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': where})}",
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "time_zone": settings.TIME_ZONE,
     }
