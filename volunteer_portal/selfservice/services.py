@@ -182,7 +182,10 @@ def claim_confirm(
 ) -> Claim:
     """Confirm a pending claim, corrected where the secretary changed hours, date, notes or items: it becomes a
     participation or a visit, and counts from now on."""
-    claim = Claim.objects.select_for_update().select_related("activity", "pairing", "member").get(pk=claim.pk)
+    # The claim row only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (activity, pairing).
+    claim = (
+        Claim.objects.select_for_update(of=("self",)).select_related("activity", "pairing", "member").get(pk=claim.pk)
+    )
     if claim.status != Claim.Status.PENDING:
         raise ValidationError(_("This record has already been decided."), code="decided")
     before = claim_footprint([claim.pk])
