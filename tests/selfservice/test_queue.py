@@ -458,3 +458,15 @@ def test_the_admin_shows_claims_read_only_in_chinese(client, superuser, tree, me
     assert client.get(reverse("admin:selfservice_claim_add")).status_code == 403
     assert client.post(pages[2], {"status": "rejected"}).status_code == 403
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.CONFIRMED
+
+
+def test_a_decision_goes_back_to_the_queue_as_it_was_shown(as_user, tree, member, activity):
+    claim = check_in(member, activity)
+    url = reverse("selfservice:claim-confirm", args=[claim.pk])
+    response = as_user(tree.secretary_a).post(url, {"kind": "hours", "page": "2"})
+    assert response["Location"] == f"{QUEUE}?kind=hours&page=2"
+    other = check_in(MemberFactory(branch=tree.branch_a), activity)
+    response = as_user(tree.secretary_a).post(
+        reverse("selfservice:claim-reject", args=[other.pk]), {"reason": "重复", "kind": "x'", "page": "-1"}
+    )
+    assert response["Location"] == QUEUE

@@ -62,8 +62,11 @@ def item_lines(claim: Claim) -> list[str]:
 
 def _queue_url(request: HttpRequest) -> str:
     """Back to the queue as it was shown: its kind filter and page, posted along by the queue's forms."""
-    query = {name: request.POST[name] for name in ("kind", "page") if request.POST.get(name, "").isdigit()
-             or (name == "kind" and request.POST.get(name) in Claim.Kind.values)}  # fmt: skip
+    query = {}
+    if request.POST.get("kind") in Claim.Kind.values:
+        query["kind"] = request.POST["kind"]
+    if request.POST.get("page", "").isdigit():
+        query["page"] = request.POST["page"]
     url = reverse("selfservice:queue")
     return f"{url}?{urlencode(query)}" if query else url
 
