@@ -56,7 +56,7 @@ def test_a_pairing_due_within_7_days_reminds_the_member_once(paired):
     assert len(run().planned) > 0
     reminder = Reminder.objects.get(user=user, channel=Channel.PORTAL, kind=Kind.PAIRING_DUE)
     assert reminder.subject == f"pairing:{pairing.pk}"
-    assert reminder.link == f"/beneficiaries/pairings/{pairing.pk}/"
+    assert reminder.link == f"/me/pairings/{pairing.pk}/visit/"  # the member's own form, which they may open
     assert run().planned == [] and run(TODAY + dt.timedelta(days=1)).planned == []
     assert Reminder.objects.filter(user=user, kind=Kind.PAIRING_DUE).count() == 2  # the bell and an email
 
@@ -81,6 +81,7 @@ def test_overdue_once_then_one_weekly_reminder_while_it_stays_overdue(paired):
     assert kinds(user) == [Kind.PAIRING_OVERDUE, Kind.PAIRINGS_WEEKLY]
     run(monday + dt.timedelta(days=7))
     assert kinds(user) == [Kind.PAIRING_OVERDUE, Kind.PAIRINGS_WEEKLY, Kind.PAIRINGS_WEEKLY]
+    assert {r.link for r in Reminder.objects.filter(user=user, kind=Kind.PAIRINGS_WEEKLY)} == {"/me/"}
 
 
 def test_a_visit_by_the_member_ends_the_reminders(paired):

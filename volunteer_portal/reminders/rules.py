@@ -123,7 +123,8 @@ def pairing_messages(pairings: list[Any], today: dt.date) -> list[Message]:
         user = pairing.member.user
         if user is None or not user.is_active:
             continue
-        link = reverse("beneficiaries:pairing-detail", args=[pairing.pk])
+        # The member's own visit form for the household: a member's login cannot open the secretaries' pages.
+        link = reverse("selfservice:visit-new", args=[pairing.pk])
         where = {"household": household(pairing.beneficiary), "date": pairing.next_due}
         if pairing.is_overdue:
             messages.append(Message(
@@ -149,7 +150,7 @@ def pairing_messages(pairings: list[Any], today: dt.date) -> list[Message]:
             Kind.PAIRINGS_WEEKLY, "pairings", week,
             ngettext("%(count)d pairing still overdue", "%(count)d pairings still overdue", count) % {"count": count},
             capped([pairing_line(pairing, today) for pairing in overdue]),
-            reverse("beneficiaries:pairing-list"), [user],
+            reverse("selfservice:me"), [user],
         ))  # fmt: skip
     return messages
 
