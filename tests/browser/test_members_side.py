@@ -195,6 +195,9 @@ def test_a_member_sets_a_login_from_the_link_the_secretary_made(live_server, con
         desk.get_by_role("button", name="生成登录链接").click()
     link = desk.locator("input[id^=invite-url-]").input_value()
     assert link.startswith(f"{base}/me/welcome/")
+    desk.goto(link)  # opened where someone is signed in, the page says who would be signed in instead
+    warning = "此浏览器已登录为“secretary1”。继续操作将改为以李明的身份登录。"
+    assert desk.get_by_role("status").inner_text() == warning
 
     phone = contexts(phone=True)  # a fresh browser: nobody signed in
     phone.goto(link)
