@@ -1,12 +1,14 @@
 """WCAG 2.1 AA, checked by axe-core in Chromium (issue 15): the key pages, signed in as each role, at 1280 px and
 360 px, in Chinese and English, with no serious or critical violation. axe is the pinned copy in vendor/."""
 
+import contextlib
 import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from beneficiaries.models import Beneficiary
@@ -14,11 +16,20 @@ from volunteer_portal.reminders.models import Channel, Kind, Reminder
 from volunteer_portal.reports import services as report_services
 from volunteer_portal.reports.models import ReportRequirement
 
-from ..factories import TEST_PASSWORD, ActivityTypeFactory, CampaignFactory, VisitFactory
+from ..factories import (
+    TEST_PASSWORD,
+    ActivityFactory,
+    ActivityTypeFactory,
+    CampaignFactory,
+    MemberFactory,
+    UserFactory,
+    VisitFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+FAILED = "#error-summary, [data-queue-errors]"  # a form's errors: the server's summary, or the upload queue's
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
@@ -79,6 +90,26 @@ def pages(tree, records, superuser):
     ]  # fmt: skip
     leader = ["/dashboard/", f"/dashboard/{tree.district.pk}/", f"/reports/summary/{tree.root.pk}/",
               f"/reports/evaluation/{tree.root.pk}/", f"/dashboard/{tree.district.pk}/non-participants/"]  # fmt: skip
+    # The members' side (issue 16), as a member sees it: their page with pairings, a record waiting and one
+    # turned down; the visit form; the check-in page of today's activity (this minute's code); a welcome link.
+    # The secretary: the check-in code and an invitation's links (the page a POST answers).
+    from django.utils import timezone
+
+    from volunteer_portal.selfservice import checkin
+    from volunteer_portal.selfservice.services import claim_check_in, claim_reject, invite_create
+
+    member.user = UserFactory(username="member_a")
+    member.save()
+    absent = claim_check_in(actor=member.user, member=member, activity=ActivityFactory(branch=tree.branch_a))
+    claim_reject(actor=tree.secretary_a, claim=absent, reason="那天未到场")
+    today = ActivityFactory(branch=tree.branch_a, title="今日助残服务", date=timezone.localdate())
+    code = checkin.code_for(today, checkin.minute_of(timezone.now()))
+    _invite, token = invite_create(actor=tree.secretary_a, member=MemberFactory(branch=tree.branch_a, name="刘洋"))
+    pairing = records["pairing"]
+    mine = ["/me/", f"/me/pairings/{pairing.pk}/visit/", f"submit:/me/pairings/{pairing.pk}/visit/",
+            f"/me/check-in/{today.pk}/{code}/", f"/me/welcome/{token}/"]  # fmt: skip
+    secretary += [f"/members-work/check-in/{today.pk}/", f"/members-work/invites/member/{member.pk}/",
+                  f"post:/members-work/invites/member/{member.pk}/"]  # fmt: skip
     admin = [
         "/admin/",
         "/admin/beneficiaries/beneficiary/",
@@ -86,7 +117,8 @@ def pages(tree, records, superuser):
         f"/admin/branches/branch/{tree.branch_a.pk}/change/",  # autocomplete (select2) boxes, the role inline
         f"/admin/beneficiaries/visit/{records['visit'].pk}/change/",  # split date and time boxes
     ]
-    return {"secretary_a": secretary, "root_leader": leader, superuser.username: admin}
+    # The member first: the check-in code is good for a minute or two (this one and the one before).
+    return {"member_a": mine, "secretary_a": secretary, "root_leader": leader, superuser.username: admin}
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -103,13 +135,16 @@ def test_no_serious_or_critical_violation_on_the_key_pages(live_server, chromium
             found["/accounts/login/"] = violations(page)
         sign_in(page, live_server.url, username)
         for url in urls:
-            submit = url.startswith("submit:")
-            page.goto(live_server.url + url.removeprefix("submit:"))
-            if submit:  # the form after a failed submit: the error summary and the invalid fields
-                page.locator("main form button[type=submit]").last.click()
+            submit, post = url.startswith("submit:"), url.startswith("post:")
+            page.goto(live_server.url + url.removeprefix("submit:").removeprefix("post:"))
+            if submit or post:  # the form after a failed submit (the error summary, the invalid fields), or the
+                page.locator("main form button[type=submit]").last.click()  # page a form sent answers
                 page.wait_for_load_state()
+            if submit:  # the member's visit form says what is wrong without leaving the page (static/js/offline.js)
+                with contextlib.suppress(PlaywrightTimeout):
+                    page.locator(FAILED).first.wait_for(timeout=5_000)
             found[f"{username} {url}"] = violations(page)
-            if submit and page.locator("#error-summary").count() == 0:
+            if submit and page.locator(FAILED).count() == 0:
                 found[f"{username} {url}"].append("the empty form was accepted: no failed submit was checked")
         context.close()
     assert {url: v for url, v in found.items() if v} == {}
@@ -120,14 +155,14 @@ def test_no_key_page_scrolls_sideways_at_320_px(live_server, chromium_browser, p
     than the screen; sums of money stay on one line."""
     wide = {}
     for username, urls in pages.items():
-        if username not in ("secretary_a", "root_leader"):
+        if username not in ("member_a", "secretary_a", "root_leader"):
             continue  # Django's admin is not built to reflow; the portal's pages are
         context = chromium_browser.new_context(viewport={"width": 320, "height": 700}, locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(15_000)
         sign_in(page, live_server.url, username)
         for url in urls:
-            page.goto(live_server.url + url.removeprefix("submit:"))
+            page.goto(live_server.url + url.removeprefix("submit:").removeprefix("post:"))
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 321:
                 wide[f"{username} {url}"] = width
