@@ -407,6 +407,32 @@
     });
   }
 
+  // The member's page, online: keep a copy of each visit form it links to that is not kept yet, so that every
+  // paired household can be visited offline, not only those whose form was opened before.
+  function keepForms() {
+    var kept = JSON.parse(script.getAttribute("data-kept") || "[]").map(function (pattern) { return new RegExp(pattern); });
+    if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) { return; }
+    var wanted = {};
+    document.querySelectorAll("main a[href]").forEach(function (anchor) {
+      var url = new URL(anchor.href, window.location.href);
+      if (url.origin === window.location.origin && !url.search && url.pathname !== window.location.pathname &&
+          kept.some(function (pattern) { return pattern.test(url.pathname); })) { wanted[url.pathname] = true; }
+    });
+    window.caches.open("vp-pages").then(function (cache) {
+      Object.keys(wanted).forEach(function (path) {
+        cache.match(path, { ignoreVary: true }).then(function (copy) {
+          if (copy) { return; }
+          // Through the worker, which keeps it as it keeps a page opened (the page only reads it to the end).
+          window.fetch(path, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+            .then(function (response) { return response.arrayBuffer(); }).catch(function () {});
+        });
+      });
+    });
+  }
+  if (navigator.onLine !== false && "serviceWorker" in navigator) {
+    navigator.serviceWorker.ready.then(function () { window.setTimeout(keepForms, 1000); });
+  }
+
   refresh().then(flush);
   window.addEventListener("online", flush);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { flush(); } });

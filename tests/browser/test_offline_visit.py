@@ -155,7 +155,7 @@ def go_online(context, cable) -> None:
     context.set_offline(False)
 
 
-def open_under_the_worker(page, base: str, pairing) -> None:
+def open_under_the_worker(page, base: str, pairing, *, open_form: bool = True) -> None:
     """Sign in, open /me/, let the worker install and take the page (one reload), and open the visit form once,
     so both pages are kept."""
     sign_in(page, base, "volunteer1")
@@ -163,6 +163,8 @@ def open_under_the_worker(page, base: str, pairing) -> None:
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     assert page.evaluate("!!navigator.serviceWorker.controller")
+    if not open_form:
+        return
     page.get_by_role("link", name="记录走访").click()
     page.wait_for_url(f"**/me/pairings/{pairing.pk}/visit/")
 
@@ -351,3 +353,32 @@ def test_a_form_kept_days_ago_is_dated_today(live_server, cable, phone_context, 
     page.reload()  # the copy the worker kept three days ago
     assert page.locator("#id_date").input_value() == later.isoformat()
     assert page.locator("#id_date").get_attribute("max") == later.isoformat()
+
+
+def test_a_household_whose_form_was_never_opened_is_visited_offline(live_server, cable, phone_context, tree, pairing):
+    """/me/ keeps a copy of each visit form it links to, so every paired household can be visited offline."""
+    other = PairingFactory(member=pairing.member, beneficiary=BeneficiaryFactory(branch=tree.branch_a, name="赵桂兰"))
+    base = f"http://localhost:{cable.port}"
+    page = phone_context.new_page()
+    page.set_default_timeout(15_000)
+    open_under_the_worker(page, base, pairing, open_form=False)
+    forms = [f"{base}/me/pairings/{number}/visit/" for number in (pairing.pk, other.pk)]
+    kept = (
+        "(urls) => caches.open('vp-pages')"
+        ".then((cache) => Promise.all(urls.map((url) => cache.match(url, { ignoreVary: true }))))"
+        ".then((copies) => copies.map(Boolean))"
+    )
+    for _tick in range(100):
+        if all(page.evaluate(kept, forms)):
+            break
+        page.wait_for_timeout(100)
+    assert all(page.evaluate(kept, forms))
+    go_offline(phone_context, cable)
+    page.locator(f"a[href='/me/pairings/{other.pk}/visit/']").click()
+    page.wait_for_url(f"**/me/pairings/{other.pk}/visit/")
+    assert "赵桂兰" in page.locator("h1").inner_text()
+    key = record_visit(page, "送去轮椅坐垫")
+    page.locator("#upload-queue").get_by_text("待上传 1 条").wait_for()
+    go_online(phone_context, cable)
+    page.locator("#upload-queue").get_by_text("已上传 1 条").wait_for()
+    wait_for(lambda: Claim.objects.filter(client_key=key, pairing=other).count() == 1)

@@ -97,6 +97,13 @@ def test_the_worker_holds_nothing_personal(client, as_user, member, pairing):
     assert "李秀英".encode() not in signed_in and "王志愿".encode() not in signed_in
 
 
+def test_the_workers_words_are_in_the_pages_language(client):
+    assert worker_config(client.get(f"{WORKER}?lang=zh-hans"))["offline"].startswith("当前没有网络")
+    english = worker_config(client.get(f"{WORKER}?lang=en"))
+    assert english["offline"].startswith("No connection") and english["language"] == "en"
+    assert worker_config(client.get(f"{WORKER}?lang=xx"))["language"] == "zh-hans"  # unknown: as any page
+
+
 def test_the_manifest_installs_the_members_pages(client):
     response = client.get(MANIFEST, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
@@ -135,7 +142,7 @@ def test_the_members_pages_link_the_manifest_the_worker_and_the_queue(as_user, m
         page = client.get(path).content.decode()
         assert f'<link rel="manifest" href="{MANIFEST}">' in page, path
         assert f'<meta name="theme-color" content="{THEME_COLOUR}">' in page
-        assert f'data-worker="{WORKER}"' in page and 'data-scope="/me/"' in page
+        assert f'data-worker="{WORKER}?lang=zh-hans"' in page and 'data-scope="/me/"' in page
         assert f'src="{static("js/offline.js")}" defer' in page
         assert 'id="offline-words"' in page
 

@@ -2,13 +2,16 @@
 page (signing out anywhere asks before discarding visits not yet sent); the web manifest and the service worker
 only on the members' pages, the worker's scope. No query: what the page is follows from its path."""
 
+import json
+
 from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ..views.offline import THEME_COLOUR, scope
+from ..views.offline import THEME_COLOUR, kept_pages, scope
 
 register = template.Library()
 
@@ -37,12 +40,17 @@ def offline_words() -> dict[str, str]:
 def offline_head(context) -> dict:
     request = context.get("request")
     where = scope()
+    in_scope = request is not None and request.path.startswith(where)
     return {
-        "in_scope": request is not None and request.path.startswith(where),
+        "in_scope": in_scope,
         "theme_colour": THEME_COLOUR,
         "words": offline_words(),
         "scope": where,
         "login": f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': where})}",
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "time_zone": settings.TIME_ZONE,
+        "kept": json.dumps(kept_pages()) if in_scope else "",
+        # In the page's language: the worker's own words (its offline page) follow the member's choice, and a
+        # change of language is a new worker.
+        "worker": f"{reverse('selfservice:service-worker')}?{urlencode({'lang': get_language()})}",
     }

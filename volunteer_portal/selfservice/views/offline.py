@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -66,7 +67,16 @@ def _answer(request: HttpRequest, body: str, content_type: str) -> HttpResponse:
 
 @require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """/me/sw.js: served from the members' folder, so its scope is /me/ without a Service-Worker-Allowed header."""
+    """/me/sw.js: served from the members' folder, so its scope is /me/ without a Service-Worker-Allowed header.
+    `?lang=` (the page's language, offline.js registers it so) chooses the language of its words."""
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        language = get_language()
+    with translation.override(language):
+        return _answer(request, _worker_code(), "application/javascript; charset=utf-8")
+
+
+def _worker_code() -> str:
     config = {
         "scope": scope(),
         "shell": [static(name) for name in SHELL],
@@ -78,8 +88,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     # (or new code) is a new worker that fills a new cache and drops the old one.
     code = render_to_string("selfservice/offline_worker.js", {"config": json.dumps(config, ensure_ascii=False)})
     config["version"] = hashlib.sha256(code.encode()).hexdigest()[:12]
-    code = render_to_string("selfservice/offline_worker.js", {"config": json.dumps(config, ensure_ascii=False)})
-    return _answer(request, code, "application/javascript; charset=utf-8")
+    return render_to_string("selfservice/offline_worker.js", {"config": json.dumps(config, ensure_ascii=False)})
 
 
 @require_safe
