@@ -117,3 +117,26 @@ def test_confirm_all_is_all_or_nothing(tree, member):
     claims_confirm(actor=tree.secretary_a, claims=claims)
     assert Participation.objects.filter(member=member).count() == 2
     assert store.differences() == []
+
+
+def test_a_visit_sent_twice_at_the_same_moment_is_recorded_once(tree, member, monkeypatch):
+    """Both sends looked for the key before either was saved: the database's unique key keeps the first, and
+    the second is answered with it instead of an error."""
+    from volunteer_portal.selfservice import services
+
+    pairing = PairingFactory(member=member, beneficiary__branch=tree.branch_a)
+    values = {"member": member, "pairing": pairing, "date": dt.date(2026, 3, 6), "notes": "送米面油",
+              "client_key": uuid.uuid4()}  # fmt: skip
+    first = claim_visit_submit(actor=None, **values)
+    looked = []
+    real = services._sent_before
+
+    def late_first_look(*args):
+        """The second send's first look happened before the first send was saved: it finds nothing."""
+        looked.append(args)
+        return real(*args) if len(looked) > 1 else None
+
+    monkeypatch.setattr(services, "_sent_before", late_first_look)
+    assert claim_visit_submit(actor=None, **values) == first
+    assert Claim.objects.count() == 1 and len(looked) == 2
+    assert store.differences() == []

@@ -34,7 +34,9 @@ DEFAULT_HOURS = Decimal("2.0")
 
 
 def _submit(claim: Claim, actor) -> Claim:
-    save_checked(claim, actor)
+    # The key's uniqueness is left to the database: two sends of one visit at once both pass a check made here,
+    # and the second is answered from the first by claim_visit_submit.
+    save_checked(claim, actor, exclude=["client_key"])
     tallies.apply(tallies.Footprint(), claim_footprint([claim.pk]))
     if not claim.branch.confirm_members_work:
         return claim_confirm(actor=actor, claim=claim)
@@ -56,10 +58,9 @@ def claim_visit_submit(
 ) -> Claim:
     """A member's visit to a household they are paired with, with its photos (kept as JPEG). Sent again with the
     same `client_key` (a phone's retry), it answers the claim already recorded and records nothing new."""
-    if client_key is not None:
-        existing = Claim.objects.filter(client_key=client_key, member=member).first()
-        if existing is not None:
-            return existing
+    existing = _sent_before(member, client_key)
+    if existing is not None:
+        return existing
     if pairing.member_id != member.pk or not Pairing.objects.filter(open_pairing_q(), pk=pairing.pk).exists():
         raise ValidationError(_("This household is not paired with you."), code="not_paired")
     if date < pairing.start_date:
@@ -88,12 +89,28 @@ def claim_visit_submit(
         claim.client_key = client_key
     photos = list(photos)
     _check_photos(photos)
-    claim = _submit(claim, actor)
+    try:
+        with transaction.atomic():
+            claim = _submit(claim, actor)
+    except IntegrityError:
+        # The same visit sent twice at the same moment (two tabs, or a retry racing the first send): the first
+        # one stands, and this send gets its answer.
+        existing = _sent_before(member, client_key)
+        if existing is None:
+            raise
+        return existing
     for upload in photos:
         photo = ClaimPhoto(claim=claim)
         photo.image.save("photo.jpg", to_jpeg(upload), save=False)
         photo.save()
     return claim
+
+
+def _sent_before(member: Member, client_key: uuid.UUID | None) -> Claim | None:
+    """The claim this member already sent with this key, if any: a phone's retry is answered from it."""
+    if client_key is None:
+        return None
+    return Claim.objects.filter(client_key=client_key, member=member).first()
 
 
 def _check_photos(photos: list[UploadedFile]) -> None:
