@@ -31,6 +31,20 @@ def paginate(request: HttpRequest, queryset, *, per_page: int = PAGE_SIZE) -> Pa
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+MAX_ID = 2**63 - 1  # the largest primary key a bigint column holds
+
+
+def posted_ids(values: list[str]) -> list[int] | None:
+    """Primary keys ticked on a form, each once, in order; None if any is not a plain number a key can be (a
+    tampered form: "²" passes str.isdigit, 10**23 overflows the column)."""
+    ids = set()
+    for value in values:
+        if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID):
+            return None
+        ids.add(int(value))
+    return sorted(ids)
+
+
 def secretary_required(view: Callable) -> Callable:
     """Signed in, and holding a secretary grant somewhere: leaders read but never write (403)."""
 

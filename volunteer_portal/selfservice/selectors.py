@@ -23,7 +23,7 @@ def member_of(user) -> Member | None:
     if not user.is_authenticated or not user.is_active:
         return None
     if "_member_of" not in user.__dict__:
-        user.__dict__["_member_of"] = Member.objects.select_related("branch").filter(user=user).first()
+        user.__dict__["_member_of"] = Member.objects.select_related("branch").filter(user=user, active=True).first()
     return user.__dict__["_member_of"]
 
 

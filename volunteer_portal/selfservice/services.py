@@ -38,6 +38,12 @@ def _submit(claim: Claim, actor) -> Claim:
     # and the second is answered from the first by claim_visit_submit.
     save_checked(claim, actor, exclude=["client_key"])
     tallies.apply(tallies.Footprint(), claim_footprint([claim.pk]))
+    return claim
+
+
+def _at_once(claim: Claim, actor) -> Claim:
+    """Where the branch counts its members' work at once, the claim is confirmed as it comes (after its photos
+    are saved, so that they move to the visit)."""
     if not claim.branch.confirm_members_work:
         return claim_confirm(actor=actor, claim=claim)
     return claim
@@ -96,14 +102,16 @@ def claim_visit_submit(
         # The same visit sent twice at the same moment (two tabs, or a retry racing the first send): the first
         # one stands, and this send gets its answer.
         existing = _sent_before(member, client_key)
-        if existing is None:
-            raise
+        if existing is None:  # the key of someone else's visit: a copied or made-up form
+            raise ValidationError(
+                _("This visit cannot be sent as it is: open the form again and fill it in."), code="foreign_key"
+            ) from None
         return existing
     for upload in photos:
         photo = ClaimPhoto(claim=claim)
         photo.image.save("photo.jpg", to_jpeg(upload), save=False)
         photo.save()
-    return claim
+    return _at_once(claim, actor)
 
 
 def _sent_before(member: Member, client_key: uuid.UUID | None) -> Claim | None:
@@ -141,7 +149,7 @@ def claim_check_in(*, actor, member: Member, activity: Activity, hours: Decimal 
                   activity=activity, hours=hours)  # fmt: skip
     try:
         with transaction.atomic():
-            return _submit(claim, actor)
+            return _at_once(_submit(claim, actor), actor)
     except IntegrityError:  # scanned twice at once: the other scan recorded it
         return Claim.objects.get(kind=Claim.Kind.HOURS, member=member, activity=activity,
                                  status__in=[Claim.Status.PENDING, Claim.Status.CONFIRMED])  # fmt: skip
@@ -227,7 +235,9 @@ def claim_confirm(
         claim.visit = visit_record(
             actor=actor,
             beneficiary=claim.pairing.beneficiary,
-            branch=claim.member.branch,
+            # The branch that decides the claim (the member's when they sent it), not wherever the member is now:
+            # the secretary confirming it writes inside their own scope.
+            branch=claim.branch,
             date=claim.date,
             visitors=[claim.member],
             notes=claim.notes,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from volunteer_portal.branches.models import Member, RoleGrant
 from volunteer_portal.branches.selectors import get_in_scope, member_list
-from volunteer_portal.web import apply_service, secretary_required
+from volunteer_portal.web import apply_service, posted_ids, secretary_required
 
 from .. import services
 from ..forms import WelcomeForm
@@ -63,10 +63,9 @@ def invite_create(request: HttpRequest, pk: int) -> HttpResponse:
 def invite_bulk(request: HttpRequest) -> HttpResponse:
     """The members ticked on the member list: every one in the user's write scope (404 for one outside the read
     scope, 403 for one the user may only read, as for a single member), all invited or none."""
-    try:
-        ids = {int(value) for value in request.POST.getlist("member")}
-    except ValueError:
-        raise Http404 from None
+    ids = posted_ids(request.POST.getlist("member"))
+    if ids is None:
+        raise Http404
     if not ids:
         messages.error(request, _("Tick the members to invite first."))
         return redirect("members:member-list")

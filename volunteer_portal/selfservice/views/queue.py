@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaries.models import AssistanceItem
 from volunteer_portal.branches.selectors import has_write_scope
-from volunteer_portal.web import history_rows, paginate
+from volunteer_portal.web import history_rows, paginate, posted_ids
 
 from .. import services
 from ..forms import ClaimItemFormSet, HoursCorrectionForm, RejectForm, VisitCorrectionForm, corrected_items
@@ -211,16 +211,14 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_queue_url(request))
 
 
-def _ids(values: list[str]) -> list[int]:
-    return sorted({int(value) for value in values if value.isdigit()})
-
-
 @secretaries_only
 @require_POST
 def claims_confirm(request: HttpRequest) -> HttpResponse:
     """全部确认: the ticked rows, or every row the page showed (their ids are posted with it, so a record that
     arrived since is not confirmed unseen). Rows decided meanwhile by someone else are left out and counted."""
-    ids = _ids(request.POST.getlist("on_page" if request.POST.get("scope") == "page" else "claim"))
+    ids = posted_ids(request.POST.getlist("on_page" if request.POST.get("scope") == "page" else "claim"))
+    if ids is None:
+        raise Http404
     if not ids:
         messages.error(request, _("Tick the records to confirm first."))
         return redirect(_queue_url(request))
