@@ -30,6 +30,7 @@ def test_the_dry_run_on_the_demo_lists_a_pairing_and_a_report_reminder_and_recor
     assert "secretary1" in text and "leader" in text
     assert "逾期未报" in text  # a report
     assert "结对走访即将到期" in text and "某某" in text  # a pairing, its household named by surname
+    assert "成员记录待确认" in text  # volunteer1's check-in, waiting for secretary1
     assert "Dry run" in text
     assert not Reminder.objects.exists()
     call_command("send_reminders", stdout=io.StringIO())
