@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_portal.branches.models import Member, RoleGrant, on_roll_q
 from volunteer_portal.branches.selectors import branch_list, member_list, own_branch_id
 from volunteer_portal.forms import DateInput, MultipleImageField
-from volunteer_portal.photos import validate_photo
+from volunteer_portal.photos import validate_photos
 from volunteer_portal.validators import validate_hours
 from volunteer_portal.versions import add_version_field
 
@@ -113,14 +113,7 @@ class ActivityForm(forms.ModelForm):
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos") or []
-        errors = []
-        for upload in photos:
-            try:
-                validate_photo(upload)
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
+        validate_photos(photos)
         return photos
 
     def participant_hours(self) -> dict:

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from volunteer_portal.branches.selectors import has_write_scope, user_can_write
+from volunteer_portal.photos import photo_response
 from volunteer_portal.web import (
     ARCHIVED,
     act_on_live_record,
@@ -168,10 +169,4 @@ def activity_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def photo_view(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
     """Photos are served only to users whose scope covers the activity; never from a public URL."""
     photo = photo_get_for_user(request.user, pk)
-    field = photo.thumbnail if thumbnail and photo.thumbnail else photo.image
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
-        raise Http404 from None
-    # Photos show people: like every signed-in page, not cached (security.NeverCacheSignedInMiddleware).
-    return FileResponse(handle, content_type="image/jpeg")
+    return photo_response(photo.thumbnail if thumbnail and photo.thumbnail else photo.image)

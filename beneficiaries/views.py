@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from volunteer_portal.branches.selectors import (
     user_can_write,
 )
 from volunteer_portal.jobs.services import export_respond
+from volunteer_portal.photos import photo_response
 from volunteer_portal.web import (
     ARCHIVED,
     act_on_live_record,
@@ -294,12 +295,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_photo(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
     """A visit's photos are served only to users whose scope covers the visit, as an activity's are."""
     photo = visit_photo_get_for_user(request.user, pk)
-    field = photo.thumbnail if thumbnail and photo.thumbnail else photo.image
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
-        raise Http404 from None
-    return FileResponse(handle, content_type="image/jpeg")
+    return photo_response(photo.thumbnail if thumbnail and photo.thumbnail else photo.image)
 
 
 @secretary_required

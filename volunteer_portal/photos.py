@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -42,6 +44,28 @@ def validate_photo(upload: UploadedFile) -> None:
             _("“%(name)s” is not a photo: upload JPEG, PNG, GIF or WebP images.") % {"name": upload.name},
             code="photo_not_image",
         )
+
+
+def validate_photos(uploads: list[UploadedFile]) -> None:
+    """Every photo of a form checked before anything is written, each bad one named in one error."""
+    errors = []
+    for upload in uploads:
+        try:
+            validate_photo(upload)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def photo_response(field: FieldFile) -> FileResponse:
+    """A stored photo as the answer of a scoped view (the caller has checked who may see it). Photos show people:
+    like every signed-in page, not cached (security.NeverCacheSignedInMiddleware)."""
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
+        raise Http404 from None
+    return FileResponse(handle, content_type="image/jpeg")
 
 
 def to_jpeg(upload: UploadedFile, *, max_width: int | None = None) -> ContentFile:

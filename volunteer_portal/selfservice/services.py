@@ -24,7 +24,7 @@ from beneficiaries.services import visit_record
 from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Member
 from volunteer_portal.models import save_checked, stamp_history_user
-from volunteer_portal.photos import to_jpeg, validate_photo
+from volunteer_portal.photos import to_jpeg, validate_photos
 
 from .footprints import claim_footprint
 from .invites import INVITE_GONE, invite_expiry, invite_for_token, invite_refusals, login_taken, new_token, token_hash
@@ -123,14 +123,10 @@ def _sent_before(member: Member, client_key: uuid.UUID | None) -> Claim | None:
 
 def _check_photos(photos: list[UploadedFile]) -> None:
     """Every photo checked before anything is written, each bad one named."""
-    errors = []
-    for upload in photos:
-        try:
-            validate_photo(upload)
-        except ValidationError as error:
-            errors.extend(error.messages)
-    if errors:
-        raise ValidationError({"photos": errors})
+    try:
+        validate_photos(photos)
+    except ValidationError as error:
+        raise ValidationError({"photos": error.messages}) from None
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaries.models import AssistanceItem
 from volunteer_portal.branches.selectors import has_write_scope
+from volunteer_portal.photos import photo_response
 from volunteer_portal.web import history_rows, paginate, posted_ids
 
 from .. import services
@@ -252,9 +253,4 @@ def claims_confirm(request: HttpRequest) -> HttpResponse:
 def claim_photo(request: HttpRequest, pk: int) -> FileResponse:
     """A photo sent with a record: to the secretaries who decide it and to the member who sent it, never from a
     public URL."""
-    photo = claim_photo_get_for_user(request.user, pk)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
-        raise Http404 from None
-    return FileResponse(handle, content_type="image/jpeg")
+    return photo_response(claim_photo_get_for_user(request.user, pk).image)
