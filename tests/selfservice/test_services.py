@@ -129,14 +129,14 @@ def test_a_visit_sent_twice_at_the_same_moment_is_recorded_once(tree, member, mo
               "client_key": uuid.uuid4()}  # fmt: skip
     first = claim_visit_submit(actor=None, **values)
     looked = []
-    real = services._sent_before
+    real = services.my_claim_by_key
 
     def late_first_look(*args):
         """The second send's first look happened before the first send was saved: it finds nothing."""
         looked.append(args)
         return real(*args) if len(looked) > 1 else None
 
-    monkeypatch.setattr(services, "_sent_before", late_first_look)
+    monkeypatch.setattr(services, "my_claim_by_key", late_first_look)
     assert claim_visit_submit(actor=None, **values) == first
     assert Claim.objects.count() == 1 and len(looked) == 2
     assert store.differences() == []

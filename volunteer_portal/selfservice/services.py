@@ -29,6 +29,7 @@ from volunteer_portal.photos import to_jpeg, validate_photos
 from .footprints import claim_footprint
 from .invites import INVITE_GONE, invite_expiry, invite_for_token, invite_refusals, login_taken, new_token, token_hash
 from .models import Claim, ClaimPhoto, Invite
+from .selectors import my_claim_by_key
 
 DEFAULT_HOURS = Decimal("2.0")
 
@@ -64,7 +65,7 @@ def claim_visit_submit(
 ) -> Claim:
     """A member's visit to a household they are paired with, with its photos (kept as JPEG). Sent again with the
     same `client_key` (a phone's retry), it answers the claim already recorded and records nothing new."""
-    existing = _sent_before(member, client_key)
+    existing = my_claim_by_key(member, client_key)
     if existing is not None:
         return existing
     if pairing.member_id != member.pk or not Pairing.objects.filter(open_pairing_q(), pk=pairing.pk).exists():
@@ -101,7 +102,7 @@ def claim_visit_submit(
     except IntegrityError:
         # The same visit sent twice at the same moment (two tabs, or a retry racing the first send): the first
         # one stands, and this send gets its answer.
-        existing = _sent_before(member, client_key)
+        existing = my_claim_by_key(member, client_key)
         if existing is None:  # the key of someone else's visit: a copied or made-up form
             raise ValidationError(
                 _("This visit cannot be sent as it is: open the form again and fill it in."), code="foreign_key"
@@ -112,13 +113,6 @@ def claim_visit_submit(
         photo.image.save("photo.jpg", to_jpeg(upload), save=False)
         photo.save()
     return _at_once(claim, actor)
-
-
-def _sent_before(member: Member, client_key: uuid.UUID | None) -> Claim | None:
-    """The claim this member already sent with this key, if any: a phone's retry is answered from it."""
-    if client_key is None:
-        return None
-    return Claim.objects.filter(client_key=client_key, member=member).first()
 
 
 def _check_photos(photos: list[UploadedFile]) -> None:
