@@ -127,6 +127,22 @@ def on_roll_q(day: dt.date, *, via: str = "") -> Q:
     return joined & still_there
 
 
+class BranchLine(models.Model):
+    """A branch and one of its ancestors, itself included: the tree's closure, read from the stored paths and
+    kept with them by branches/services.py only. A query that needs the subtrees of many branches at once (a
+    campaign target counts, for each of 958 communities, what was done anywhere under it) joins through it on
+    an index, where a prefix search on a path taken from another row scans the branch table once per row."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    ancestor = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ancestor", "branch"], name="branchline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} > {self.branch_id}"
+
+
 class MemberQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)

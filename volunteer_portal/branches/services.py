@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,11 +12,33 @@ from django.utils.translation import gettext as _
 from volunteer_portal.models import save_checked
 
 from . import tallies
-from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree, is_under
+from .models import PATH_SEPARATOR, Branch, BranchLine, Member, RoleGrant, in_subtree, is_under
+
+LINE_BATCH = 1000
 
 
 def _path_for(branch: Branch, parent: Branch | None) -> str:
     return f"{parent.path if parent else ''}{branch.pk}{PATH_SEPARATOR}"
+
+
+def lines_from_paths(branches: QuerySet[Branch]) -> set[tuple[int, int]]:
+    """(branch, ancestor) for these branches and each of their ancestors, themselves included, read from the
+    stored paths: what `BranchLine` must hold (a pass over branches, never over records)."""
+    return {
+        (pk, int(part))
+        for pk, path in branches.values_list("pk", "path")
+        for part in path.split(PATH_SEPARATOR)
+        if part
+    }
+
+
+def lines_write(branches: QuerySet[Branch]) -> None:
+    """Write the lines of these branches afresh from their paths: after a create, a move, a bulk insert."""
+    BranchLine.objects.filter(branch__in=branches.values("pk")).delete()
+    BranchLine.objects.bulk_create(
+        [BranchLine(branch_id=pk, ancestor_id=ancestor) for pk, ancestor in sorted(lines_from_paths(branches))],
+        batch_size=LINE_BATCH,
+    )
 
 
 @transaction.atomic
@@ -39,6 +61,7 @@ def branch_create(
     branch.save()
     branch.path = _path_for(branch, parent)
     branch.save(update_fields=["path"])
+    lines_write(Branch.objects.filter(pk=branch.pk))
     return branch
 
 
@@ -62,6 +85,7 @@ def branch_move(*, branch: Branch, new_parent: Branch | None) -> Branch:
             depth=F("depth") + depth_change,
         )
     branch.refresh_from_db()
+    lines_write(Branch.objects.filter(in_subtree(branch)))
     tallies.branch_moved(branch, old_ancestors)
     return branch
 

@@ -4,7 +4,8 @@ The store (branches.models `Tally` and `Presence`, written by branches/tallies.p
 the services. Here, at the top where every table is known, the same rows are described once as querysets over
 the base tables: `rebuild()` writes them (INSERT … SELECT, nothing passes through Python) and `differences()`
 compares them with what is stored (EXCEPT both ways, in the database). `figures_rebuild` and `figures_check`
-call them; so do seed_demo after its bulk inserts and the benchmark before it times anything.
+call them; so do seed_demo after its bulk inserts and the benchmark before it times anything. The tree's
+closure (`BranchLine`, read from the branch paths) is rebuilt and checked with them.
 """
 
 from collections.abc import Iterator
@@ -20,7 +21,8 @@ from activities.upkeep import activity_totals_refresh
 from beneficiaries.footprints import HOUSEHOLD
 from beneficiaries.models import AssistanceItem, Beneficiary, Pairing, Visit
 from beneficiaries.upkeep import beneficiary_last_visit_refresh, pairing_last_contact_refresh
-from volunteer_portal.branches.models import Branch, Presence, Tally
+from volunteer_portal.branches.models import Branch, BranchLine, Presence, Tally
+from volunteer_portal.branches.services import lines_from_paths, lines_write
 from volunteer_portal.branches.tallies import DERIVED_SPANS, derive_spans, derived_rows, insert_select
 from volunteer_portal.expressions import MonthStart
 from volunteer_portal.selfservice.models import Claim
@@ -151,6 +153,7 @@ def rebuild() -> None:
     for rows in expected_month_presence().values():
         insert_select(Presence, PRESENCE_FIELDS, rows)
     derive_spans(Branch.objects.all())
+    lines_write(Branch.objects.all())
 
 
 @dataclass
@@ -181,8 +184,19 @@ def differences() -> list[Difference]:
             derived = derived_rows(branch, span, trunc)
             stored = Presence.objects.filter(branch=branch, span=span).values_list(*PRESENCE_FIELDS).order_by()
             found += _compare(f"presence {span} of branch {branch.pk}", derived, stored)
+    expected_lines = lines_from_paths(Branch.objects.all())
+    stored_lines = set(BranchLine.objects.values_list("branch_id", "ancestor_id"))
+    if expected_lines != stored_lines:
+        missing, extra = expected_lines - stored_lines, stored_lines - expected_lines
+        found.append(
+            Difference("branch lines", len(missing), len(extra), examples=[*sorted(missing)[:3], *sorted(extra)[:3]])
+        )
     return found
 
 
 def counts() -> dict[str, int]:
-    return {"tally rows": Tally.objects.count(), "presence rows": Presence.objects.count()}
+    return {
+        "tally rows": Tally.objects.count(),
+        "presence rows": Presence.objects.count(),
+        "branch lines": BranchLine.objects.count(),
+    }

@@ -32,7 +32,7 @@ from beneficiaries.models import (
     VisitVisitor,
 )
 from volunteer_portal.branches.models import Branch, Member, RoleGrant
-from volunteer_portal.branches.services import branch_create
+from volunteer_portal.branches.services import branch_create, lines_write
 from volunteer_portal.validators import id_check_character
 
 DEMO_PASSWORD = "leifeng-demo"  # noqa: S105  # the demo logins' password, printed by `make run` and the README
@@ -287,6 +287,7 @@ class DemoBuilder:
         for branch in created:
             branch.path = f"{parent.path}{branch.pk}/"
         Branch.objects.bulk_update(created, ["path"], batch_size=BATCH)
+        lines_write(Branch.objects.filter(pk__in=[branch.pk for branch in created]))
         return created
 
     def build_members(self) -> None:
