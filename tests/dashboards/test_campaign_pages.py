@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from activities.models import Campaign, CampaignTarget
 from beneficiaries import services as beneficiary_services
-from volunteer_portal.branches.models import Branch, RoleGrant
+from volunteer_portal.branches import services as branch_services
+from volunteer_portal.branches.models import Branch, BranchLine, RoleGrant
 
 from ..factories import (
     ActivityFactory,
@@ -139,6 +140,30 @@ def test_a_visit_counts_for_the_community_once_and_never_for_a_cousin(district_2
     assert progress[visits.pk].met == 1 and "东一社区" not in progress[visits.pk].missing  # 2 visits
     assert "东一社区" in progress[households.pk].missing  # 1 household, counted once
     assert "东二社区" in progress[visits.pk].missing
+
+
+def test_a_community_moved_to_another_street_counts_that_streets_visits(district_2014):
+    from volunteer_portal.dashboards.campaigns import campaign_target_progress
+
+    org = district_2014
+    east, west = org["streets"]["东街道残联"], org["streets"]["西街道残联"]
+    two = org["communities"]["东二社区"]
+    campaign = CampaignFactory(branch=org["district"], start=dt.date(2014, 3, 1), end=dt.date(2014, 12, 31))
+    target = CampaignTarget.objects.create(campaign=campaign, name="每个社区走访1次", metric="visits",
+                                           subject="branch", branch_kind="community", quantity=1)  # fmt: skip
+    visit(west, two, dt.date(2014, 3, 5))  # west is not above 东二社区 yet
+    assert "东二社区" in campaign_target_progress(campaign)[0].missing
+
+    branch_services.branch_move(branch=two, new_parent=west)
+    assert set(BranchLine.objects.filter(branch=two).values_list("ancestor_id", flat=True)) == {
+        org["district"].pk,
+        west.pk,
+        two.pk,
+    }
+    (progress,) = campaign_target_progress(campaign)
+    assert progress.target == target and "东二社区" not in progress.missing and progress.total == 5
+    visit(east, org["communities"]["东一社区"], dt.date(2014, 3, 5))
+    assert campaign_target_progress(campaign)[0].met == 2
 
 
 def test_a_leadership_target_without_leadership_members_says_why(as_user, district_2014):

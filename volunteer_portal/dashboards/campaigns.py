@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
-    CharField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -27,16 +27,17 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Substr
-from django.db.models.lookups import Contains
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from activities.models import Activity, Campaign, CampaignTarget, Participation
 from activities.selectors import target_branches_q
 from beneficiaries.models import Beneficiary, Visit, VisitVisitor
-from volunteer_portal.branches.models import PATH_SEPARATOR, Branch, Member, in_subtree, is_under, on_roll_q
+from volunteer_portal.branches.models import Branch, BranchLine, Member, in_subtree, is_under, on_roll_q
 
 Metric = CampaignTarget.Metric
 Subject = CampaignTarget.Subject
@@ -67,8 +68,9 @@ class TargetProgress:
         return self.met / self.total if self.total else None
 
 
-def _scalar(queryset: QuerySet, expression: Func) -> Coalesce:
-    """One number from a correlated subquery (COUNT or SUM without GROUP BY), 0 when there are no rows."""
+def _sum(queryset: QuerySet, column: str) -> Coalesce:
+    """The sum of a column over a correlated subquery (no GROUP BY), 0 when there are no rows."""
+    expression = Func(F(column), function="SUM", output_field=IntegerField())
     return Coalesce(
         Subquery(queryset.order_by().annotate(value=expression).values("value")[:1]),
         Value(0),
@@ -76,13 +78,25 @@ def _scalar(queryset: QuerySet, expression: Func) -> Coalesce:
     )
 
 
-def _count(column: str = "pk", *, distinct: bool = False) -> Func:
-    template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
-    return Func(F(column), template=template, output_field=IntegerField())
+def _capped(queryset: QuerySet, target: CampaignTarget, distinct: str = "") -> Func:
+    """How many rows (or distinct values of the column `distinct`) a correlated subquery has, counted up to the
+    target's quantity only. A target asks whether each candidate reached its quantity, so the database stops
+    reading a candidate's records at the quantity instead of counting all of them: the progress then costs in
+    proportion to the candidates, not to the records of the period (0.71 s → 0.07 s for 962 communities at
+    100,000 activities on PostgreSQL). Distinct values are counted to a limit only when the quantity is one
+    (any row is then enough); above one they are all counted, because a DISTINCT with a LIMIT made PostgreSQL
+    walk the whole visit table in household order for every candidate (4.7 s)."""
+    rows = queryset.order_by()
+    counted_all = bool(distinct) and target.quantity > 1
+    rows = rows.values(distinct).distinct() if counted_all else rows.values("pk")[: target.quantity]
+    template = "(SELECT COUNT(*) FROM %(expressions)s AS capped)"
+    return Func(Subquery(rows), template=template, output_field=IntegerField())
 
 
-def _sum(column: str) -> Func:
-    return Func(F(column), function="SUM", output_field=IntegerField())
+def _at_least(here: Func, above: Func, target: CampaignTarget) -> Case:
+    """here + above, with `above` read only when `here` falls short of the quantity (the database evaluates a
+    CASE's branches only as needed): most candidates reach it with their own records."""
+    return Case(When(GreaterThanOrEqual(here, target.quantity), then=here), default=here + above)
 
 
 def _period(target: CampaignTarget) -> Q:
@@ -102,14 +116,17 @@ def _branch_measure(target: CampaignTarget):
 
     The subtree is given as `branch_id IN (branches under this one)`, not as a LIKE on the joined path: the
     database then finds the rows through the (branch, date) index instead of scanning the table once per
-    candidate branch (169 s instead of under a second for 483 communities and 66,687 visits on SQLite).
+    candidate branch (169 s instead of under a second for 483 communities and 66,687 visits on SQLite). The
+    branches under it are read from the tree's closure by the candidate's key: a prefix search on a path taken
+    from the outer row cannot use the path's index, and scanned the 1,018 branches twice per candidate (3.1 s
+    for 958 communities at 100,000 activities on PostgreSQL).
     """
-    under = {"branch_id__in": Branch.objects.filter(in_subtree(OuterRef(OuterRef("path")))).values("pk")}
+    under = {"branch_id__in": _subtree(OuterRef(OuterRef("pk")))}
     if target.metric == Metric.ACTIVITIES:
-        return _scalar(Activity.objects.live().filter(_period(target), _type_q(target), **under), _count())
+        return _capped(Activity.objects.live().filter(_period(target), _type_q(target), **under), target)
     if target.metric in (Metric.VISITS, Metric.HOUSEHOLDS):
         return _visits_measure(target, under["branch_id__in"])
-    return _scalar(
+    return _sum(
         Participation.objects.filter(
             _type_q(target, "activity__"),
             activity__archived_at__isnull=True,
@@ -117,7 +134,7 @@ def _branch_measure(target: CampaignTarget):
             activity__date__lte=target.campaign.end,
             activity__branch_id__in=under["branch_id__in"],
         ),
-        _sum("hours"),
+        "hours",
     )
 
 
@@ -129,29 +146,33 @@ def _visits_measure(target: CampaignTarget, under: QuerySet):
     index (the visiting branch's, the household's), where the OR scanned the period's visits once per candidate
     (21 s instead of 4 s for 483 communities and 19,811 visits on SQLite)."""
     organiser = target.campaign.branch
-    # The candidate's ancestors inside the organiser's subtree, read from its own path: "/<organiser>/<rest>/".
-    line = Concat(
-        Value(f"{PATH_SEPARATOR}{organiser.pk}{PATH_SEPARATOR}"), Substr(OuterRef("path"), len(organiser.path) + 1)
+    # The candidate's ancestors inside the organiser's subtree, itself left out.
+    above = (
+        BranchLine.objects.filter(branch=OuterRef(OuterRef("pk")), ancestor__path__startswith=organiser.path)
+        .exclude(ancestor=OuterRef(OuterRef("pk")))
+        .values("ancestor_id")
     )
-    visiting_branch = Concat(Value(PATH_SEPARATOR), Cast("branch_id", CharField()), Value(PATH_SEPARATOR))
-    households = Beneficiary.objects.filter(
-        branch_id__in=Branch.objects.filter(in_subtree(OuterRef(OuterRef(OuterRef("path"))))).values("pk")
-    ).values("pk")
+    households = Beneficiary.objects.filter(branch_id__in=_subtree(OuterRef(OuterRef(OuterRef("pk"))))).values("pk")
     made_here = _target_visits(target).filter(_period(target), branch_id__in=under)
-    made_above = _target_visits(target).filter(
-        Contains(line, visiting_branch), ~Q(branch_id=OuterRef("pk")), _period(target), beneficiary_id__in=households
-    )
+    made_above = _target_visits(target).filter(_period(target), branch_id__in=above, beneficiary_id__in=households)
     if target.metric == Metric.VISITS:
-        return _scalar(made_here, _count()) + _scalar(made_above, _count())
+        return _at_least(_capped(made_here, target), _capped(made_above, target), target)
     # A household both visited from here and from above counts once: from above only when not from here.
     also_here = _target_visits(target).filter(
         _period(target),
         beneficiary_id=OuterRef("beneficiary_id"),
-        branch_id__in=Branch.objects.filter(in_subtree(OuterRef(OuterRef(OuterRef("path"))))).values("pk"),
+        branch_id__in=_subtree(OuterRef(OuterRef(OuterRef("pk")))),
     )
-    return _scalar(made_here, _count("beneficiary_id", distinct=True)) + _scalar(
-        made_above.filter(~Exists(also_here)), _count("beneficiary_id", distinct=True)
+    return _at_least(
+        _capped(made_here, target, distinct="beneficiary_id"),
+        _capped(made_above.filter(~Exists(also_here)), target, distinct="beneficiary_id"),
+        target,
     )
+
+
+def _subtree(branch: OuterRef) -> QuerySet:
+    """The keys of the branches under a branch given by an outer reference to its key, itself included."""
+    return BranchLine.objects.filter(ancestor=branch).values("branch_id")
 
 
 def _target_visits(target: CampaignTarget, prefix: str = ""):
@@ -175,8 +196,8 @@ def _member_measure(target: CampaignTarget):
             visit__date__lte=target.campaign.end,
         )
         if target.metric == Metric.VISITS:
-            return _scalar(links, _count("visit_id", distinct=True))
-        return _scalar(links, _count("visit__beneficiary_id", distinct=True))
+            return _capped(links, target)  # a member is recorded once per visit
+        return _capped(links, target, distinct="visit__beneficiary_id")
     participations = Participation.objects.filter(
         Q(activity__archived_at__isnull=True),
         _type_q(target, "activity__"),
@@ -185,8 +206,8 @@ def _member_measure(target: CampaignTarget):
         activity__date__lte=target.campaign.end,
     )
     if target.metric == Metric.ACTIVITIES:
-        return _scalar(participations, _count("activity_id", distinct=True))
-    return _scalar(participations, _sum("hours"))
+        return _capped(participations, target)  # a member takes part once per activity
+    return _sum(participations, "hours")
 
 
 def _evaluation_root(node: Branch, organiser: Branch) -> str:
