@@ -41,7 +41,7 @@ from .models import (
     Visit,
     VisitVisitor,
 )
-from .privacy import birth_decade, mask_certificate_number, mask_id_number, search_q
+from .privacy import SECRET_FIELDS, birth_decade, mask_certificate_number, mask_id_number, search_q
 from .upkeep import pairing_last_contact_refresh, visits_changed
 
 HIDDEN_IN_HISTORY: dict[str, Callable[[Any], str]] = {
@@ -129,6 +129,7 @@ class VisitVisitorInline(LabelledTabularInline):
 @admin.register(Beneficiary)
 class BeneficiaryAdmin(ScopedAdminMixin, TalliedAdmin, RecordAdmin):
     scope_via = "branch"
+    version_secret = SECRET_FIELDS
     list_display = [
         "name",
         "gender",

@@ -178,3 +178,75 @@ def test_the_same_user_saving_the_same_form_twice_is_no_conflict(tree):
     response = client.post(url, stale)
     assert response.status_code == 200 and "住址：打开页面时为" in response.content.decode()
     assert Beneficiary.objects.get().address == "丽景街9号"
+
+
+# --- the admin's change forms carry the same version and make the same check ----------------------------------
+
+
+def admin_change(record) -> str:
+    return reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
+
+
+def test_an_admin_save_over_a_portal_edit_is_refused_and_keeps_what_was_typed(tree, superuser):
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a, address="丽景街1号", phone="13900000000")
+    admin, url = signed_in(superuser), admin_change(beneficiary)
+    opened = form_on(admin.get(url))
+    portal, edit = signed_in(tree.secretary_a), reverse("beneficiaries:beneficiary-edit", args=[beneficiary.pk])
+    assert portal.post(edit, {**form_on(portal.get(edit)), "address": "丽景街9号"}).status_code == 302
+
+    response = admin.post(url, {**opened, "phone": "13911112222", "_save": "保存"})
+    page = response.content.decode()
+    assert response.status_code == 200 and CONFLICT in page
+    assert "住址：打开页面时为“丽景街1号”，现在为“丽景街9号”。" in page
+    beneficiary.refresh_from_db()
+    assert (beneficiary.address, beneficiary.phone) == ("丽景街9号", "13900000000")
+    again = form_on(response)
+    assert again["phone"] == ["13911112222"] and again["version"] != opened["version"]
+    assert admin.post(url, {**again, "_save": "保存"}).status_code == 302
+    beneficiary.refresh_from_db()
+    assert beneficiary.phone == "13911112222"
+
+
+def test_an_admin_conflict_names_a_changed_id_number_without_showing_it(tree, superuser, colleague):
+    beneficiary = BeneficiaryFactory(branch=tree.branch_a)
+    admin, url = signed_in(superuser), admin_change(beneficiary)
+    opened = form_on(admin.get(url))
+    new_number = make_id_number(778)
+    beneficiary_services.beneficiary_update(actor=colleague, beneficiary=Beneficiary.objects.get(),
+                                            id_number=new_number, certificate_number=f"{new_number}41",
+                                            birth_date=dt.date(1970, 1, 1))  # fmt: skip
+    page = admin.post(url, {**opened, "phone": "13911112222", "_save": "保存"}).content.decode()
+    assert CONFLICT in page and "身份证号：已更改（此处不显示）。" in page
+    assert new_number not in page and new_number[6:14] not in page
+
+
+def test_two_admins_saving_one_activity_keep_the_first_and_the_figures(tree, superuser):
+    from django.contrib.auth import get_user_model
+
+    from volunteer_portal.dashboards import tallies
+
+    activity = ActivityFactory(branch=tree.branch_a, title="走访慰问")
+    other = get_user_model().objects.create_superuser("admin2", "admin2@example.org", "x")
+    one, two, url = signed_in(superuser), signed_in(other), admin_change(activity)
+    mine, theirs = form_on(one.get(url)), form_on(two.get(url))
+    assert one.post(url, {**mine, "title": "第一人改的标题", "_save": "保存"}).status_code == 302
+    response = two.post(url, {**theirs, "date": "2026-05-05", "_save": "保存"})
+    assert (
+        response.status_code == 200
+        and "标题：打开页面时为“走访慰问”，现在为“第一人改的标题”。" in response.content.decode()
+    )
+    activity.refresh_from_db()
+    assert (activity.title, activity.date) == ("第一人改的标题", dt.date(2026, 3, 5))
+    assert tallies.differences() == []
+
+
+def test_staff_who_may_only_view_get_no_version_to_send(tree):
+    from django.contrib.auth.models import Permission
+
+    from .factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_activity"))
+    activity = ActivityFactory(branch=tree.branch_a)
+    page = signed_in(viewer).get(admin_change(activity))
+    assert page.status_code == 200 and 'name="version"' not in page.content.decode()

@@ -3,6 +3,7 @@
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
@@ -14,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .branches import tallies
 from .models import ArchivableModel
 from .services import record_archive
+from .versions import FIELD, EditConflict, add_version_field, check_version, refresh_version
 
 
 class NoDeleteMixin:
@@ -105,7 +107,67 @@ def archive_selected(modeladmin, request, queryset) -> None:
     )
 
 
-class RecordAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+def _versioned_form(form_class: type[forms.ModelForm], user, secret: tuple[str, ...]) -> type[forms.ModelForm]:
+    """The admin's change form with the record's version in a hidden field, checked in `clean()`, which runs in
+    the admin's transaction: the stored row is read locked for update, as the services read it."""
+
+    class VersionedForm(form_class):  # type: ignore[valid-type, misc]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            add_version_field(self, self.instance)
+
+        def clean(self):
+            cleaned = super().clean()
+            model = type(self.instance)
+            stored = model._default_manager.select_for_update().get(pk=self.instance.pk)
+            columns = {field.name for field in model._meta.concrete_fields}
+            try:
+                check_version(
+                    stored,
+                    cleaned.get(FIELD),
+                    actor=user,
+                    incoming={name: value for name, value in cleaned.items() if name in columns},
+                    secret=secret,
+                )
+            except EditConflict as conflict:
+                refresh_version(self, conflict)
+                raise
+            return cleaned
+
+    VersionedForm.__name__ = form_class.__name__
+    return VersionedForm
+
+
+class VersionedAdmin:
+    """Two people changing one record, here or on the portal: the second save is refused with what changed,
+    and what was typed stays in the form (versions.py), as on the portal's own forms. `version_secret` names
+    fields whose values a conflict message must not show."""
+
+    version_secret: tuple[str, ...] = ()
+
+    def _checks_version(self, request, obj) -> bool:
+        versioned = any(field.name == "updated_at" for field in self.model._meta.concrete_fields)  # type: ignore[attr-defined]
+        return obj is not None and versioned and self.has_change_permission(request, obj)  # type: ignore[attr-defined]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if not self._checks_version(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        # A hidden field on the first line set: the admin draws its row hidden.
+        return [(name, {**options, "fields": [*options["fields"], FIELD]}), *rest]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # fields=None is the admin asking for every field (to draw default fieldsets): nothing to take out.
+        fields = kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        if not fields or FIELD not in fields:
+            return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        kwargs["fields"] = [name for name in fields if name != FIELD]
+        form_class = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        return _versioned_form(form_class, request.user, self.version_secret)
+
+
+class RecordAdmin(NoDeleteMixin, VersionedAdmin, SimpleHistoryAdmin):
     """Admin for records users enter: history kept, no deletes, an archive action for archivable ones.
 
     Old versions can be read but not written back: a revert would bypass the services (and their checks)."""
