@@ -277,6 +277,25 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Photos are kept in MEDIA_ROOT unless MEDIA_BUCKET names a bucket of S3-compatible object storage (AWS S3, MinIO,
+# Ceph, a cloud's S3 endpoint), which several app machines then share (docs/deploy.md, "Several app machines").
+# The objects stay private: no ACL is set, no link to the bucket is ever handed out, and the portal's scoped views
+# read each photo and answer it themselves. boto3 takes the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+# (or its other usual places).
+MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", "")
+if MEDIA_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Background jobs (volunteer_portal/jobs, Django's tasks API through django-tasks). TASKS_BACKEND "immediate" runs
 # a job inside the request that asks for it (development and `make run`: no process to start); "database" queues
