@@ -132,6 +132,14 @@ class Visit(ArchivableModel):
             # only the date index PostgreSQL scanned every visit since the start for each pairing (114 s for a
             # summary of 11,000 pairings; 0.2 s with this one).
             models.Index(fields=["beneficiary", "date"], name="visit_beneficiary_date"),
+            # The follow-ups still open, oldest first (the home page's card): a few rows among millions. With the
+            # date index alone PostgreSQL walked 557,581 closed visits to find the first five (0.85 s at
+            # 1,830,337 visits).
+            models.Index(
+                fields=["date"],
+                name="visit_open_follow_up",
+                condition=Q(follow_up_needed=True, follow_up_closed_at__isnull=True, archived_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
