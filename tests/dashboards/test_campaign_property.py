@@ -35,10 +35,11 @@ class TestProgressFollowsTheRule(HypothesisTestCase):
         city = BranchFactory(name="市", code="city", kind=Kind.ORGANISATION)
         self.district = BranchFactory(name="区", code="qu", kind=Kind.DISTRICT, parent=city)
         self.branches = [city, self.district]
-        self.communities = []
+        self.communities, self.streets = [], []
         for s in range(2):
             street = BranchFactory(name=f"街道{s}", code=f"s{s}", kind=Kind.STREET, parent=self.district)
             self.branches.append(street)
+            self.streets.append(street)
             for c in range(2):
                 community = BranchFactory(name=f"社区{s}{c}", code=f"c{s}{c}", kind=Kind.COMMUNITY, parent=street)
                 self.branches.append(community)
@@ -51,7 +52,7 @@ class TestProgressFollowsTheRule(HypothesisTestCase):
 
     def expected(self, target: CampaignTarget, visits: list, activities: list) -> tuple[int, list[str]]:
         met, missing = 0, []
-        for community in self.communities:
+        for community in self.communities if target.branch_kind == Kind.COMMUNITY else self.streets:
             counted = []
             if target.metric == CampaignTarget.Metric.ACTIVITIES:
                 counted = [n for n, (branch, day) in enumerate(activities)
@@ -79,6 +80,7 @@ class TestProgressFollowsTheRule(HypothesisTestCase):
     # The cases the query's shortcuts are about: a visit from above only, and one household visited twice.
     @example(visits=[(1, 0, START)], activities=[], quantity=1, hardship=False)
     @example(visits=[(4, 0, START), (2, 0, END)], activities=[], quantity=2, hardship=False)
+    @example(visits=[(3, 0, START), (4, 1, START)], activities=[(3, END), (4, START)], quantity=2, hardship=False)
     def test_met_and_missing_are_those_of_the_rule(self, visits, activities, quantity, hardship) -> None:
         for household in self.households:
             household.refresh_from_db()
@@ -89,14 +91,16 @@ class TestProgressFollowsTheRule(HypothesisTestCase):
         for branch, day in activities:
             ActivityFactory(branch=self.branches[branch], date=day)
         campaign = CampaignFactory(branch=self.district, start=START, end=END)
+        # Communities are leaves; a street counts its communities' records with its own.
         targets = [
             CampaignTarget.objects.create(campaign=campaign, name=metric, metric=metric, subject="branch",
-                                          branch_kind=Kind.COMMUNITY, quantity=quantity, hardship_only=hardship)
+                                          branch_kind=kind, quantity=quantity, hardship_only=hardship)
             for metric in ("households", "visits", "activities")
+            for kind in (Kind.COMMUNITY, Kind.STREET)
         ]  # fmt: skip
         progress = {item.target.pk: item for item in campaign_target_progress(campaign)}
         for target in targets:
             item = progress[target.pk]
             assert (item.met, item.missing) == self.expected(target, visits, activities), target.metric
-            assert item.total == 4
+            assert item.total == (4 if target.branch_kind == Kind.COMMUNITY else 2)
         assert Beneficiary.objects.count() == 6
