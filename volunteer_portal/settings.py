@@ -7,6 +7,7 @@ production must say what it wants, and a missing SECRET_KEY with DEBUG off stops
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -262,7 +263,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # serves with a cache lifetime of ten years; unhashed names get WHITENOISE_MAX_AGE. With STATIC_MANIFEST off
 # (development, the tests) Django's default storage needs no collectstatic.
 STATIC_MANIFEST = envbool("STATIC_MANIFEST", not DEBUG)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
