@@ -130,8 +130,12 @@ class Visit(ArchivableModel):
             models.Index(fields=["branch", "date"], name="visit_branch_date"),
             # A household's latest visit (up to a day): a pairing's last contact, a household's last visit. With
             # only the date index PostgreSQL scanned every visit since the start for each pairing (114 s for a
-            # summary of 11,000 pairings; 0.2 s with this one).
-            models.Index(fields=["beneficiary", "date"], name="visit_beneficiary_date"),
+            # summary of 11,000 pairings; 0.2 s with this one). The key and the archive mark ride along in it on
+            # PostgreSQL, so that a pairing's contact as of a past day is read from the index alone (a summary's
+            # 110,003 pairings: 1.21 s → 0.84 s); SQLite keeps the plain index (settings.py silences W040).
+            models.Index(
+                fields=["beneficiary", "date"], name="visit_beneficiary_date_cover", include=["id", "archived_at"]
+            ),
             # The follow-ups still open, oldest first (the home page's card): a few rows among millions. With the
             # date index alone PostgreSQL walked 557,581 closed visits to find the first five (0.85 s at
             # 1,830,337 visits).
