@@ -17,6 +17,7 @@ from django.urls import reverse
 from moto import mock_aws
 
 from activities.models import Activity, ActivityType
+from volunteer_portal.settings import s3_media_storage
 
 from .conftest import image_bytes
 from .factories import MemberFactory
@@ -51,20 +52,15 @@ def test_the_settings_keep_photos_on_disk_unless_a_bucket_is_named():
 @pytest.fixture
 def bucket(settings, monkeypatch):
     """A private bucket, and the default storage pointed at it as the settings point it with MEDIA_BUCKET."""
+    for name in ("MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_REGION", "MEDIA_S3_PREFIX"):
+        monkeypatch.delenv(name, raising=False)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {"bucket_name": BUCKET, "default_acl": None, "querystring_auth": True,
-                            "file_overwrite": False},
-            },
-        }  # fmt: skip
+        settings.STORAGES = {**settings.STORAGES, "default": s3_media_storage(BUCKET)}
         yield client
 
 

@@ -289,11 +289,14 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # read each photo and answer it themselves. boto3 takes the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 # (or its other usual places).
 MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", "")
-if MEDIA_BUCKET:
-    STORAGES["default"] = {
+
+
+def s3_media_storage(bucket: str) -> dict[str, Any]:
+    """The default storage in a bucket: private objects, never overwritten, no public link (the tests use it too)."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": MEDIA_BUCKET,
+            "bucket_name": bucket,
             "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
             "region_name": os.environ.get("MEDIA_S3_REGION") or None,
             "location": os.environ.get("MEDIA_S3_PREFIX", ""),
@@ -302,6 +305,10 @@ if MEDIA_BUCKET:
             "file_overwrite": False,
         },
     }
+
+
+if MEDIA_BUCKET:
+    STORAGES["default"] = s3_media_storage(MEDIA_BUCKET)
 
 # Background jobs (volunteer_portal/jobs, Django's tasks API through django-tasks). TASKS_BACKEND "immediate" runs
 # a job inside the request that asks for it (development and `make run`: no process to start); "database" queues
