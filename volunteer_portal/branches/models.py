@@ -16,6 +16,11 @@ from volunteer_portal.models import TimeStampedModel
 PATH_SEPARATOR = "/"
 
 
+def path_ids(path: str) -> list[int]:
+    """The keys a stored path names, from the root down: "1/4/17/" → [1, 4, 17]. The one reading of a path."""
+    return [int(part) for part in path.split(PATH_SEPARATOR) if part]
+
+
 def in_subtree(top, *, via: str = "") -> Q:
     """Rows whose branch is `top` or below it: one indexed prefix search on the stored path. `top` is a branch,
     its path, or an expression giving a path (F, OuterRef). `via` is the lookup from the filtered model to its
@@ -104,7 +109,7 @@ class Branch(TimeStampedModel):
         return "\u3000" * self.depth + self.name
 
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.split(PATH_SEPARATOR) if part][:-1]
+        return path_ids(self.path)[:-1]
 
     def is_descendant_of(self, other: "Branch") -> bool:
         return is_under(self, other)

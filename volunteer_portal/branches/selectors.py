@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import PATH_SEPARATOR, Branch, Member, RoleGrant, in_subtree, is_under
+from .models import Branch, Member, RoleGrant, in_subtree, is_under, path_ids
 
 Role = RoleGrant.Role
 CAPABILITIES = ("may_reveal", "may_export")
@@ -103,7 +103,7 @@ def scope_ancestor_ids(user) -> set[int]:
     """The branches above (and at) the user's grants: where plans that apply to the user's branches come from."""
     ids: set[int] = set()
     for path in _grant_paths(user, None):
-        ids.update(int(part) for part in path.split(PATH_SEPARATOR) if part)
+        ids.update(path_ids(path))
     return ids
 
 
@@ -126,7 +126,7 @@ def may_export(user) -> bool:
 def own_branch_id(user) -> int | None:
     """The branch a secretary's forms start on: the top of their first secretary grant (no query: cached)."""
     paths = _grant_paths(user, Role.SECRETARY) if user.is_authenticated else []
-    return int(paths[0].rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR)[-1]) if paths else None
+    return path_ids(paths[0])[-1] if paths else None
 
 
 def writable_members(user) -> QuerySet[Member]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from volunteer_portal.models import save_checked
 
 from . import tallies
-from .models import PATH_SEPARATOR, Branch, BranchLine, Member, RoleGrant, in_subtree, is_under
+from .models import PATH_SEPARATOR, Branch, BranchLine, Member, RoleGrant, in_subtree, is_under, path_ids
 
 LINE_BATCH = 1000
 
@@ -24,12 +24,7 @@ def _path_for(branch: Branch, parent: Branch | None) -> str:
 def lines_from_paths(branches: QuerySet[Branch]) -> set[tuple[int, int]]:
     """(branch, ancestor) for these branches and each of their ancestors, themselves included, read from the
     stored paths: what `BranchLine` must hold (a pass over branches, never over records)."""
-    return {
-        (pk, int(part))
-        for pk, path in branches.values_list("pk", "path")
-        for part in path.split(PATH_SEPARATOR)
-        if part
-    }
+    return {(pk, ancestor) for pk, path in branches.values_list("pk", "path") for ancestor in path_ids(path)}
 
 
 def lines_write(branches: QuerySet[Branch]) -> None:

@@ -17,7 +17,7 @@ from django.db import connection, models
 from django.db.models import CharField, QuerySet, Sum, Value
 from django.db.models.functions import TruncQuarter, TruncYear
 
-from .models import PATH_SEPARATOR, Branch, Presence, Tally
+from .models import Branch, Presence, Tally, path_ids
 
 BATCH = 500
 DERIVED_SPANS = ((Presence.Span.QUARTER, TruncQuarter), (Presence.Span.YEAR, TruncYear))
@@ -74,7 +74,7 @@ def _spread(presence: dict[PresenceKey, int]) -> dict[tuple[str, str, dt.date, i
     rows: dict[tuple[str, str, dt.date, int, int], int] = defaultdict(int)
     for (kind, branch_id, path, month, subject), n in presence.items():
         rows[(kind, Presence.Span.MONTH, month, branch_id, subject)] += n
-        for ancestor in (int(part) for part in path.split(PATH_SEPARATOR) if part):
+        for ancestor in path_ids(path):
             for span, _trunc in DERIVED_SPANS:
                 rows[(kind, span, period_start(span, month), ancestor, subject)] += n
     return rows

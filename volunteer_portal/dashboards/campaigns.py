@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 from activities.models import Activity, Campaign, CampaignTarget, Participation
 from activities.selectors import target_branches_q
 from beneficiaries.models import Beneficiary, Visit, VisitVisitor
-from volunteer_portal.branches.models import Branch, BranchLine, Member, in_subtree, is_under, on_roll_q
+from volunteer_portal.branches.models import Branch, BranchLine, Member, in_subtree, is_under, on_roll_q, path_ids
 
 Metric = CampaignTarget.Metric
 Subject = CampaignTarget.Subject
@@ -243,7 +243,7 @@ def _evaluation_root(node: Branch, organiser: Branch) -> str:
 
 def campaign_progress(node: Branch, start: dt.date, end: dt.date) -> list[TargetProgress]:
     """Every target of every live campaign running in [start, end] that reaches the node or lies inside it."""
-    ancestor_ids = [int(part) for part in node.path.split("/") if part]
+    ancestor_ids = path_ids(node.path)
     targets = (
         CampaignTarget.objects.filter(
             campaign__archived_at__isnull=True, campaign__start__lte=end, campaign__end__gte=start

@@ -50,6 +50,7 @@ from volunteer_portal.branches.models import (
     in_subtree,
     is_under,
     on_roll_q,
+    path_ids,
 )
 from volunteer_portal.expressions import MonthStart
 
@@ -147,7 +148,7 @@ def took_part(start: dt.date, end: dt.date) -> Exists | Q:
 def down_to(node: Branch, path: str) -> list[int]:
     """The branches from the node down to the one with this path, both included: where a branch's own figures
     are added when figures are summed up the tree ("1/4/17/23/" under node 4 gives [4, 17, 23])."""
-    return [node.pk, *(int(part) for part in path[len(node.path) :].split(PATH_SEPARATOR) if part)]
+    return [node.pk, *path_ids(path[len(node.path) :])]
 
 
 def subtree_totals(node: Branch, own: dict[int, Figures], branches: list[Branch]) -> dict[int, Figures]:

@@ -3,7 +3,7 @@
 from django.db.models import F, Q, Subquery
 from django.http import Http404
 
-from volunteer_portal.branches.models import Branch, in_subtree, is_under
+from volunteer_portal.branches.models import Branch, in_subtree, is_under, path_ids
 from volunteer_portal.branches.selectors import grant_paths
 
 
@@ -18,7 +18,7 @@ def dashboard_root_id(user) -> int | None:
             .first()
         )
     paths = grant_paths(user)
-    return int(paths[0].rstrip("/").split("/")[-1]) if paths else None
+    return path_ids(paths[0])[-1] if paths else None
 
 
 def dashboard_node(user, pk: int) -> tuple[Branch, list[Branch], list[Branch]]:
