@@ -109,24 +109,25 @@ def image_bytes(size=(800, 600), image_format="PNG") -> bytes:
     return buffer.getvalue()
 
 
+def add_photo(activity):
+    """A photo added to an activity as the activity form adds it, in whatever storage is the default."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from activities.services import _add_photos
+
+    _add_photos(activity, [SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")], None)
+    return activity.photos.get()
+
+
 @pytest.fixture
 def photo_factory(settings, tmp_path):
     """Store photos in a temporary folder; returns a function that adds a photo to an activity."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     settings.MEDIA_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
     }
-
-    def add(activity):
-        from activities.services import _add_photos
-
-        _add_photos(activity, [SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")], None)
-        return activity.photos.get()
-
-    return add
+    return add_photo
 
 
 @pytest.fixture

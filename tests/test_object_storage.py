@@ -19,8 +19,8 @@ from moto import mock_aws
 from activities.models import Activity, ActivityType
 from volunteer_portal.settings import s3_media_storage
 
-from .conftest import image_bytes
-from .factories import MemberFactory
+from .conftest import add_photo, image_bytes
+from .factories import ActivityFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,13 +102,7 @@ def test_a_photo_gone_from_the_bucket_answers_404(as_user, tree, bucket, photo_i
 
 @pytest.fixture
 def photo_in_bucket(tree, bucket):
-    from activities.services import _add_photos
-
-    from .factories import ActivityFactory
-
-    activity = ActivityFactory(branch=tree.branch_a)
-    _add_photos(activity, [SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")], None)
-    return activity.photos.get()
+    return add_photo(ActivityFactory(branch=tree.branch_a))
 
 
 def test_a_backup_leaves_photos_in_the_bucket_alone(bucket):

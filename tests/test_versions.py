@@ -45,6 +45,15 @@ def form_on(page) -> dict[str, list[str]]:
     return data
 
 
+def refused(response, *lines: str) -> str:
+    """The page of a save refused because the record changed meanwhile, naming these changes; returns its text."""
+    page = response.content.decode()
+    assert response.status_code == 200 and CONFLICT in page
+    for line in lines:
+        assert line in page
+    return page
+
+
 def two_edits(url, first_user, second_user, first: dict, second: dict):
     """Both open the form; the first saves; the second saves what they typed over the page they opened."""
     one, two = signed_in(first_user), signed_in(second_user)
@@ -64,9 +73,7 @@ def test_a_second_beneficiary_edit_is_refused_with_what_changed_and_keeps_what_w
     url = reverse("beneficiaries:beneficiary-edit", args=[beneficiary.pk])
     client, response = two_edits(url, tree.secretary_a, colleague, {"address": "丽景街9号"},
                                  {"phone": "13911112222"})  # fmt: skip
-    page = response.content.decode()
-    assert response.status_code == 200 and CONFLICT in page
-    assert "住址：打开页面时为“丽景街1号”，现在为“丽景街9号”。" in page
+    refused(response, "住址：打开页面时为“丽景街1号”，现在为“丽景街9号”。")
     beneficiary.refresh_from_db()
     assert (beneficiary.address, beneficiary.phone) == ("丽景街9号", "13900000000")
     # Nothing typed is lost: the form comes back with the second person's input, and saving it again, having
@@ -87,8 +94,7 @@ def test_a_conflict_names_a_changed_id_number_without_showing_it(tree, colleague
     beneficiary_services.beneficiary_update(actor=colleague, beneficiary=Beneficiary.objects.get(),
                                             id_number=new_number, certificate_number=f"{new_number}41",
                                             birth_date=dt.date(1970, 1, 1))  # fmt: skip
-    page = client.post(url, {**opened, "phone": "13911112222"}).content.decode()
-    assert CONFLICT in page and "身份证号：已更改（此处不显示）。" in page
+    page = refused(client.post(url, {**opened, "phone": "13911112222"}), "身份证号：已更改（此处不显示）。")
     for number in (old_number, new_number, old_number[6:14], new_number[6:14]):
         assert number not in page
 
@@ -98,10 +104,7 @@ def test_a_second_activity_edit_is_refused(tree):
     url = reverse("activities:activity-edit", args=[activity.pk])
     _, response = two_edits(url, tree.secretary_a, tree.secretary_a, {"title": "第一人改的标题"},
                             {"location": "第二人写的地点"})  # fmt: skip
-    page = response.content.decode()
-    assert response.status_code == 200 and CONFLICT in page
-    assert "标题：打开页面时为“走访慰问”，现在为“第一人改的标题”。" in page
-    assert "第二人写的地点" in page
+    refused(response, "标题：打开页面时为“走访慰问”，现在为“第一人改的标题”。", "第二人写的地点")
     activity.refresh_from_db()
     assert (activity.title, activity.location) == ("第一人改的标题", "")
 
@@ -111,9 +114,7 @@ def test_a_second_visit_edit_is_refused(tree):
     url = reverse("beneficiaries:visit-edit", args=[visit.pk])
     _, response = two_edits(url, tree.secretary_a, tree.secretary_a, {"notes": "第一人的记录"},
                             {"notes": "第二人的记录"})  # fmt: skip
-    page = response.content.decode()
-    assert response.status_code == 200 and CONFLICT in page and "第二人的记录" in page
-    assert "情况记录：打开页面时为“送米面油”，现在为“第一人的记录”。" in page
+    refused(response, "第二人的记录", "情况记录：打开页面时为“送米面油”，现在为“第一人的记录”。")
     assert Visit.objects.get().notes == "第一人的记录"
 
 
@@ -122,9 +123,7 @@ def test_a_second_report_edit_is_refused(tree):
                                          period_end=dt.date(2026, 9, 30), problems="人手不足")  # fmt: skip
     url = reverse("reports:report-edit", args=[report.pk])
     _, response = two_edits(url, tree.secretary_a, tree.secretary_a, {"problems": "经费不足"}, {"problems": "场地不足"})
-    page = response.content.decode()
-    assert response.status_code == 200 and CONFLICT in page and "场地不足" in page
-    assert "打开页面时为“人手不足”，现在为“经费不足”。" in page
+    refused(response, "场地不足", "打开页面时为“人手不足”，现在为“经费不足”。")
     report.refresh_from_db()
     assert report.problems == "经费不足"
 
@@ -139,8 +138,7 @@ def test_ending_a_pairing_changed_since_the_page_was_opened_is_refused(tree):
     changed = Pairing.objects.get()
     changed.interval_days = 30
     changed.save()
-    page = client.post(url, {**opened, "end_date": "2026-06-01"}).content.decode()
-    assert CONFLICT in page and "打开页面时为“60”，现在为“30”。" in page
+    refused(client.post(url, {**opened, "end_date": "2026-06-01"}), "打开页面时为“60”，现在为“30”。")
     assert Pairing.objects.get().end_date is None
 
 
@@ -195,9 +193,7 @@ def test_an_admin_save_over_a_portal_edit_is_refused_and_keeps_what_was_typed(tr
     assert portal.post(edit, {**form_on(portal.get(edit)), "address": "丽景街9号"}).status_code == 302
 
     response = admin.post(url, {**opened, "phone": "13911112222", "_save": "保存"})
-    page = response.content.decode()
-    assert response.status_code == 200 and CONFLICT in page
-    assert "住址：打开页面时为“丽景街1号”，现在为“丽景街9号”。" in page
+    refused(response, "住址：打开页面时为“丽景街1号”，现在为“丽景街9号”。")
     beneficiary.refresh_from_db()
     assert (beneficiary.address, beneficiary.phone) == ("丽景街9号", "13900000000")
     again = form_on(response)
@@ -215,8 +211,9 @@ def test_an_admin_conflict_names_a_changed_id_number_without_showing_it(tree, su
     beneficiary_services.beneficiary_update(actor=colleague, beneficiary=Beneficiary.objects.get(),
                                             id_number=new_number, certificate_number=f"{new_number}41",
                                             birth_date=dt.date(1970, 1, 1))  # fmt: skip
-    page = admin.post(url, {**opened, "phone": "13911112222", "_save": "保存"}).content.decode()
-    assert CONFLICT in page and "身份证号：已更改（此处不显示）。" in page
+    page = refused(
+        admin.post(url, {**opened, "phone": "13911112222", "_save": "保存"}), "身份证号：已更改（此处不显示）。"
+    )
     assert new_number not in page and new_number[6:14] not in page
 
 
@@ -231,10 +228,7 @@ def test_two_admins_saving_one_activity_keep_the_first_and_the_figures(tree, sup
     mine, theirs = form_on(one.get(url)), form_on(two.get(url))
     assert one.post(url, {**mine, "title": "第一人改的标题", "_save": "保存"}).status_code == 302
     response = two.post(url, {**theirs, "date": "2026-05-05", "_save": "保存"})
-    assert (
-        response.status_code == 200
-        and "标题：打开页面时为“走访慰问”，现在为“第一人改的标题”。" in response.content.decode()
-    )
+    refused(response, "标题：打开页面时为“走访慰问”，现在为“第一人改的标题”。")
     activity.refresh_from_db()
     assert (activity.title, activity.date) == ("第一人改的标题", dt.date(2026, 3, 5))
     assert tallies.differences() == []
