@@ -7,6 +7,7 @@ import lxml.etree
 import lxml.html
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.test import RequestFactory
 
@@ -88,3 +89,17 @@ def test_other_widgets_are_left_to_crispy_forms(tree, records):
     visit = VisitForm(user=tree.secretary_a, beneficiary=records["beneficiary"])
     assert str(as_field(visit["visitors"])) == str(as_crispy_field(visit["visitors"]))
     assert "<fieldset" in str(as_field(visit["visitors"]))
+
+
+def test_django_s_widgets_render_through_jinja2_and_the_rest_through_django_templates():
+    """The form renderer takes Django's widget templates from their Jinja2 copies (volunteer_portal/forms.py),
+    and anything else, such as the admin's widgets, from the Django template language."""
+    from django.forms.renderers import get_default_renderer
+    from django.template.backends.django import Template as DjangoTemplate
+    from django.template.backends.jinja2 import Template as Jinja2Template
+
+    renderer = get_default_renderer()
+    assert isinstance(renderer.get_template("django/forms/widgets/select.html"), Jinja2Template)
+    assert isinstance(renderer.get_template("admin/widgets/split_datetime.html"), DjangoTemplate)
+    select = forms.Select(choices=[("1", "甲 & 乙"), ("2", "<丙>")]).render("kind", "2")
+    assert '<option value="2" selected>&lt;丙&gt;</option>' in select and "甲 &amp; 乙" in select

@@ -2,7 +2,9 @@
 
 from django import forms
 from django.forms.boundfield import BoundField
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import DjangoTemplates, Jinja2
+from django.template import TemplateDoesNotExist
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,9 +35,26 @@ class PortalBoundField(BoundField):
 
 
 class PortalFormRenderer(DjangoTemplates):
-    """Django's renderer with `PortalBoundField` for every form, the admin's included (settings.FORM_RENDERER)."""
+    """Django's renderer with `PortalBoundField` for every form, the admin's included (settings.FORM_RENDERER).
+
+    Django's own widget and form templates (`django/forms/...`) come from the Jinja2 copies Django ships beside
+    the Django-language ones, which write the same markup: a select renders each option through two includes,
+    and Jinja2 runs them at a fraction of the cost (the visit form 21 → 16 ms of CPU, README "Load test").
+    Every other template (the admin's widgets, crispy-forms', the project's) stays in the Django language."""
 
     bound_field_class = PortalBoundField
+
+    @cached_property
+    def _jinja2(self):
+        return Jinja2().engine
+
+    def get_template(self, template_name):
+        if template_name.startswith("django/forms/"):
+            try:
+                return self._jinja2.get_template(template_name)
+            except TemplateDoesNotExist:
+                pass
+        return super().get_template(template_name)
 
 
 class DateInput(forms.DateInput):
