@@ -54,6 +54,6 @@ def test_home_query_count_does_not_grow(as_user, tree, assert_flat_queries):
             VisitFactory(beneficiary=BeneficiaryFactory(branch=tree.branch_a), follow_up_needed=True)
             ActivityFactory(branch=tree.branch_a)
 
-    # 10 for the page (session, user, scope twice, three counts, four lists), 4 for the reports due and 1 for the
+    # 9 for the page (session, user, the grants once, three counts, four lists), 4 for the reports due and 1 for the
     # members' records waiting for confirmation.
-    assert_flat_queries(lambda: client.get(reverse("home")), grow, queries=15)
+    assert_flat_queries(lambda: client.get(reverse("home")), grow, queries=14)

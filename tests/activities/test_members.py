@@ -78,7 +78,7 @@ def test_member_list_query_count_does_not_grow(as_user, tree, assert_flat_querie
             member = MemberFactory(branch=tree.branch_a)
             ParticipationFactory(activity=ActivityFactory(branch=tree.branch_a), member=member)
 
-    assert_flat_queries(lambda: client.get(LIST), grow, queries=8)
+    assert_flat_queries(lambda: client.get(LIST), grow, queries=7)
 
 
 # --- the roll: join and leave dates (DESIGN.md, "the roll") ---------------------------------------------------

@@ -229,7 +229,7 @@ def test_list_and_detail_query_counts_do_not_grow(as_user, tree, visit_type, ass
             ParticipationFactory(activity=extra, member=MemberFactory(branch=tree.branch_a))
             ParticipationFactory(activity=activity, member=MemberFactory(branch=tree.branch_a))
 
-    assert_flat_queries(lambda: client.get(reverse("activities:activity-list")), grow, queries=9)
+    assert_flat_queries(lambda: client.get(reverse("activities:activity-list")), grow, queries=8)
 
 
 def test_the_detail_query_count_does_not_grow_with_participants(as_user, tree, visit_type, assert_flat_queries):
@@ -241,7 +241,7 @@ def test_the_detail_query_count_does_not_grow_with_participants(as_user, tree, v
         for _ in range(19):
             ParticipationFactory(activity=activity, member=MemberFactory(branch=tree.branch_a))
 
-    assert_flat_queries(lambda: client.get(activity.get_absolute_url()), grow, queries=11)
+    assert_flat_queries(lambda: client.get(activity.get_absolute_url()), grow, queries=9)
 
 
 def test_a_photo_cut_off_in_transit_is_refused_not_a_server_error(as_user, tree, visit_type, people, photo_factory):

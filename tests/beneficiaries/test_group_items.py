@@ -148,8 +148,8 @@ def test_the_group_items_page_runs_flat_queries(as_user, tree, assert_flat_queri
     assert_flat_queries(
         lambda: client.get(url(activity)),
         lambda: GroupItemFactory.create_batch(10, activity=activity),
-        queries=7,
-        also=[(lambda: client.get(activity.get_absolute_url()), 11)],
+        queries=6,
+        also=[(lambda: client.get(activity.get_absolute_url()), 9)],
     )
 
 

@@ -223,7 +223,7 @@ def test_beneficiary_pages_query_counts_do_not_grow(as_user, tree, assert_flat_q
             AssistanceItemFactory(visit=more)
             PairingFactory(member=MemberFactory(branch=tree.branch_a), beneficiary=beneficiary)
 
-    assert_flat_queries(lambda: client.get(LIST), grow, queries=9)
+    assert_flat_queries(lambda: client.get(LIST), grow, queries=7)
 
 
 def test_beneficiary_detail_query_count_does_not_grow(as_user, tree, assert_flat_queries):
@@ -239,7 +239,7 @@ def test_beneficiary_detail_query_count_does_not_grow(as_user, tree, assert_flat
             AssistanceItemFactory(visit=more)
             PairingFactory(member=MemberFactory(branch=tree.branch_a), beneficiary=beneficiary)
 
-    assert_flat_queries(lambda: client.get(beneficiary.get_absolute_url()), grow, queries=16)
+    assert_flat_queries(lambda: client.get(beneficiary.get_absolute_url()), grow, queries=13)
 
 
 # --- visits --------------------------------------------------------------------------------------------------
@@ -440,7 +440,7 @@ def test_pairing_list_query_count_does_not_grow(as_user, tree, assert_flat_queri
             PairingFactory(member=MemberFactory(branch=tree.branch_a),
                            beneficiary=BeneficiaryFactory(branch=tree.branch_a), interval_days=30 + n % 3)  # fmt: skip
 
-    assert_flat_queries(lambda: client.get(reverse("beneficiaries:pairing-list")), grow, queries=6)
+    assert_flat_queries(lambda: client.get(reverse("beneficiaries:pairing-list")), grow, queries=5)
 
 
 def test_visit_detail_query_count_does_not_grow(as_user, tree, assert_flat_queries):
@@ -455,7 +455,7 @@ def test_visit_detail_query_count_does_not_grow(as_user, tree, assert_flat_queri
             AssistanceItemFactory(visit=visit)
 
     # 10 with the visit's photos (one query, whatever their number).
-    assert_flat_queries(lambda: client.get(visit.get_absolute_url()), grow, queries=10)
+    assert_flat_queries(lambda: client.get(visit.get_absolute_url()), grow, queries=8)
 
 
 def test_pairing_detail_query_count_does_not_grow(as_user, tree, assert_flat_queries):
@@ -469,7 +469,7 @@ def test_pairing_detail_query_count_does_not_grow(as_user, tree, assert_flat_que
             visit.visitors.add(member)
             PairingFactory(member=MemberFactory(branch=tree.branch_a), beneficiary=pairing.beneficiary)
 
-    assert_flat_queries(lambda: client.get(pairing.get_absolute_url()), grow, queries=11)
+    assert_flat_queries(lambda: client.get(pairing.get_absolute_url()), grow, queries=10)
 
 
 # --- found in review -----------------------------------------------------------------------------------------

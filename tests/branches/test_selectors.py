@@ -3,7 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from beneficiaries.models import Beneficiary
 from volunteer_portal.branches.models import Branch, RoleGrant
-from volunteer_portal.branches.selectors import branch_list, scope_q, user_can_write
+from volunteer_portal.branches.selectors import branch_list, grant_paths, scope_q, user_can_write
 
 from ..factories import BeneficiaryFactory, BranchFactory, RoleGrantFactory, UserFactory
 
@@ -80,6 +80,27 @@ def test_a_grant_on_an_inactive_branch_gives_nothing(tree):
     closed = BranchFactory(parent=tree.root, code="closed", active=False)
     RoleGrantFactory(user=orphan_user, branch=closed, role=RoleGrant.Role.SECRETARY)
     assert branch_list(user=orphan_user).count() == 0
+
+
+def test_the_grants_are_read_once_per_user_whatever_the_roles_asked(tree, django_assert_num_queries):
+    RoleGrantFactory(user=tree.secretary_a, branch=tree.district, role=RoleGrant.Role.LEADER, may_reveal=True)
+    user = type(tree.secretary_a).objects.get(pk=tree.secretary_a.pk)
+    with django_assert_num_queries(1):
+        assert grant_paths(user) == [tree.district.path]
+        assert grant_paths(user, RoleGrant.Role.SECRETARY) == [tree.branch_a.path]
+        assert grant_paths(user, RoleGrant.Role.LEADER) == grant_paths(user, "may_reveal") == [tree.district.path]
+        assert grant_paths(user, "may_export") == []
+        # the write check compares paths with the grants already read
+        branches = (tree.root, tree.district, tree.branch_a, tree.branch_b)
+        assert [user_can_write(user, branch) for branch in branches] == [False, False, True, False]
+
+
+def test_the_write_check_agrees_with_the_write_scope(tree, superuser):
+    users = [tree.root_leader, tree.district_leader, tree.secretary_a, tree.secretary_b, superuser, AnonymousUser()]
+    for user in users:
+        for branch in Branch.objects.all():
+            in_scope = branch_list(user=user, role=RoleGrant.Role.SECRETARY).filter(pk=branch.pk).exists()
+            assert user_can_write(user, branch) == in_scope, (user, branch)
 
 
 def test_the_grants_are_read_once_per_user_and_role(tree, django_assert_num_queries):

@@ -409,7 +409,7 @@ def test_the_code_pages_query_counts_do_not_grow(as_user, tree, activity, clock,
             ActivityFactory(branch=tree.branch_a, title=f"另一个活动{n}")
 
     assert_flat_queries(
-        lambda: client.get(code_page(activity)), grow, queries=6, also=[(lambda: client.get(qr_url(activity)), 6)]
+        lambda: client.get(code_page(activity)), grow, queries=5, also=[(lambda: client.get(qr_url(activity)), 5)]
     )
 
 

@@ -17,18 +17,26 @@ CAPABILITIES = ("may_reveal", "may_export")
 
 
 def _grant_paths(user, role: str | None) -> list[str]:
-    """The paths of the granted branches, minus those already covered by another grant. Cached per user object.
+    """The paths of the granted branches, minus those already covered by another grant. Cached per user object:
+    the user's grants are read in one query, the first time any role's paths are asked for.
 
     `role` is a role ("secretary", "leader"), None for any grant, or a capability ("may_reveal", "may_export").
     """
     cache = user.__dict__.setdefault("_scope_paths_cache", {})
     if role not in cache:
-        grants = RoleGrant.objects.filter(user=user, branch__active=True)
-        if role in CAPABILITIES:
-            grants = grants.filter(**{role: True})
-        elif role is not None:
-            grants = grants.filter(role=role)
-        paths = sorted(set(grants.values_list("branch__path", flat=True)))
+        if "grants" not in cache:
+            cache["grants"] = list(
+                RoleGrant.objects.filter(user=user, branch__active=True).values_list(
+                    "branch__path", "role", *CAPABILITIES
+                )
+            )
+        paths = sorted(
+            {
+                path
+                for path, granted, *capabilities in cache["grants"]
+                if role is None or (capabilities[CAPABILITIES.index(role)] if role in CAPABILITIES else granted == role)
+            }
+        )
         kept: list[str] = []
         for path in paths:  # sorted, so an ancestor comes before its descendants
             if not any(is_under(path, ancestor) for ancestor in kept):
@@ -63,7 +71,10 @@ def branch_list(*, user, role: str | None = None) -> QuerySet[Branch]:
 
 
 def user_can_write(user, branch: Branch) -> bool:
-    return branch_list(user=user, role=Role.SECRETARY).filter(pk=branch.pk).exists()
+    """Whether the branch (already read) lies in the user's write scope: `branch_list`'s rule, without a query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(is_under(branch, path) for path in _grant_paths(user, Role.SECRETARY))
 
 
 def has_write_scope(user) -> bool:
