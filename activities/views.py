@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -166,7 +167,7 @@ def activity_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def photo_view(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
+def photo_view(request: HttpRequest, pk: int, thumbnail: bool = False) -> HttpResponseBase:
     """Photos are served only to users whose scope covers the activity; never from a public URL."""
     photo = photo_get_for_user(request.user, pk)
     return photo_response(photo.thumbnail if thumbnail and photo.thumbnail else photo.image)

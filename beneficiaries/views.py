@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -292,7 +293,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def visit_photo(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
+def visit_photo(request: HttpRequest, pk: int, thumbnail: bool = False) -> HttpResponseBase:
     """A visit's photos are served only to users whose scope covers the visit, as an activity's are."""
     photo = visit_photo_get_for_user(request.user, pk)
     return photo_response(photo.thumbnail if thumbnail and photo.thumbnail else photo.image)

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from moto import mock_aws
+from storages.backends.s3 import S3Storage
 
 from activities.models import Activity, ActivityType
 from volunteer_portal.settings import s3_media_storage
@@ -98,6 +101,44 @@ def test_a_photo_goes_to_the_bucket_privately_and_comes_back_only_through_the_sc
 def test_a_photo_gone_from_the_bucket_answers_404(as_user, tree, bucket, photo_in_bucket):
     bucket.delete_object(Bucket=BUCKET, Key=photo_in_bucket.image.name)
     assert as_user(tree.secretary_a).get(reverse("activities:photo", args=[photo_in_bucket.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        EndpointConnectionError(endpoint_url="https://s3.example.org/portal-media"),
+        ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject"),
+    ],
+    ids=["store unreachable", "key refused"],
+)
+def test_a_bucket_that_cannot_be_read_answers_503_and_says_so(
+    as_user, tree, bucket, photo_in_bucket, monkeypatch, caplog, failure
+):
+    """Not a server error: the page around the photo is fine, and the photo comes back with the storage."""
+
+    def unreadable(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(S3Storage, "_open", unreadable)
+    url = reverse("activities:photo", args=[photo_in_bucket.pk])
+    answer = as_user(tree.secretary_a).get(url)
+    assert answer.status_code == 503 and answer["Retry-After"] == "30"
+    assert "照片暂时无法读取" in answer.content.decode()
+    assert photo_in_bucket.image.name in caplog.text
+    assert as_user(tree.secretary_b).get(url).status_code == 404  # the scope is checked first, as ever
+    monkeypatch.undo()
+    assert as_user(tree.secretary_a).get(url).status_code == 200
+
+
+def test_a_photo_on_a_disk_that_cannot_be_read_answers_503(as_user, tree, photo_factory, monkeypatch):
+    photo = add_photo(ActivityFactory(branch=tree.branch_a))
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(FileSystemStorage, "_open", unreadable)
+    answer = as_user(tree.secretary_a).get(reverse("activities:photo-thumbnail", args=[photo.pk]))
+    assert answer.status_code == 503 and "照片暂时无法读取" in answer.content.decode()
 
 
 @pytest.fixture

@@ -1,17 +1,23 @@
 """Checking and shrinking uploaded photos with Pillow."""
 
+import logging
 from io import BytesIO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+STORAGE_RETRY_AFTER_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 def validate_photo(upload: UploadedFile) -> None:
@@ -58,13 +64,25 @@ def validate_photos(uploads: list[UploadedFile]) -> None:
         raise ValidationError(errors)
 
 
-def photo_response(field: FieldFile) -> FileResponse:
+def photo_response(field: FieldFile) -> HttpResponseBase:
     """A stored photo as the answer of a scoped view (the caller has checked who may see it). Photos show people:
-    like every signed-in page, not cached (security.NeverCacheSignedInMiddleware)."""
+    like every signed-in page, not cached (security.NeverCacheSignedInMiddleware).
+
+    A photo whose file is gone answers 404. Storage that cannot be read now (a disk error, the object store
+    unreachable or refusing the key) answers 503 with `Retry-After` and says so, and the error is logged: the
+    page around the photo is not an error, and the photo comes back by itself once the storage does."""
     try:
         handle = field.open("rb")
     except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
         raise Http404 from None
+    except (OSError, BotoCoreError, ClientError):
+        logger.exception("The photo %s could not be read from storage", field.name)
+        return HttpResponse(
+            _("The photo cannot be read at the moment. Please try again in a little while."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+        )
     return FileResponse(handle, content_type="image/jpeg")
 
 

@@ -8,7 +8,8 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -250,7 +251,7 @@ def claims_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def claim_photo(request: HttpRequest, pk: int) -> FileResponse:
+def claim_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A photo sent with a record: to the secretaries who decide it and to the member who sent it, never from a
     public URL."""
     return photo_response(claim_photo_get_for_user(request.user, pk).image)
