@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -298,17 +299,72 @@ def target_delete(*, actor, target: CampaignTarget) -> None:
     target.delete()
 
 
-@transaction.atomic
 def participation_add(*, actor, activity: Activity, member: Member, hours: Decimal) -> Participation:
-    """One more participant (a member's confirmed check-in), kept like the form's: on the roll on the day, the
-    history, the list totals and the figure store."""
-    stored = Activity.objects.select_for_update().get(pk=activity.pk)
-    ensure_not_archived(stored)
-    if stored.participations.filter(member=member).exists():
-        raise ValidationError(_("%(name)s already took part in this activity.") % {"name": member.name},
-                              code="already_taking_part")  # fmt: skip
-    before = activity_footprint([activity.pk])
-    current = {p.member: p.hours for p in stored.participations.select_related("member")}
-    _set_participants(stored, {**current, member: hours}, actor)
-    tallies.apply(before, activity_footprint([activity.pk]))
-    return stored.participations.get(member=member)
+    """One more participant (a member's confirmed check-in): `participations_add` for one."""
+    return participations_add(actor=actor, added=[(activity, member, hours)])[0]
+
+
+@transaction.atomic
+def participations_add(*, actor, added: list[tuple[Activity, Member, Decimal]]) -> list[Participation]:
+    """Participants added to activities (members' confirmed check-ins), in the order given, kept like the form's:
+    each on the roll on the activity's date and once per activity, with the history, the list totals and the
+    figure store. In a constant number of statements however many, over however many activities."""
+    if not added:
+        return []
+    ids = sorted({activity.pk for activity, _member, _hours in added})
+    stored = {activity.pk: activity for activity in Activity.objects.select_for_update().filter(pk__in=ids)}
+    for activity in stored.values():
+        ensure_not_archived(activity)
+    taken = set(Participation.objects.filter(activity_id__in=ids).values_list("activity_id", "member_id"))
+    wanted: dict[tuple[int, int], tuple[Member, Decimal]] = {}
+    for activity, member, hours in added:
+        if (activity.pk, member.pk) in taken or (activity.pk, member.pk) in wanted:
+            raise ValidationError(_("%(name)s already took part in this activity.") % {"name": member.name},
+                                  code="already_taking_part")  # fmt: skip
+        wanted[(activity.pk, member.pk)] = (member, hours)
+    _check_on_roll(stored, wanted)
+    before = activity_footprint(ids)
+    now = timezone.now()
+    rows = [
+        Participation(activity=stored[key[0]], member=member, hours=hours) for key, (member, hours) in wanted.items()
+    ]
+    for row in rows:
+        row.full_clean(exclude=["activity", "member"], validate_unique=False, validate_constraints=False)
+    Participation.objects.bulk_create(rows)
+    _write_history(Participation, rows, "+", actor, now)
+    activity_totals_refresh(Activity.objects.filter(pk__in=ids))
+    tallies.apply(before, activity_footprint(ids))
+    return rows
+
+
+def _check_on_roll(activities: dict[int, Activity], wanted: dict[tuple[int, int], tuple[Member, Decimal]]) -> None:
+    """Refuse, by name and day, whoever was not on the roll on their activity's date: one query for every day."""
+    days = sorted({activity.date for activity in activities.values()})
+    members_by_day: dict[dt.date, set[int]] = {day: set() for day in days}
+    for activity_id, member_id in wanted:
+        members_by_day[activities[activity_id].date].add(member_id)
+    on_days = [
+        Member.objects.filter(on_roll_q(day), pk__in=members_by_day[day])
+        .annotate(day_number=Value(number))
+        .values_list("pk", "day_number")
+        .order_by()
+        for number, day in enumerate(days)
+    ]
+    on_roll = set(on_days[0].union(*on_days[1:], all=True))
+    refused: dict[dt.date, list[str]] = {}
+    for (activity_id, member_id), (member, _hours) in wanted.items():
+        day = activities[activity_id].date
+        if (member_id, days.index(day)) not in on_roll:
+            refused.setdefault(day, []).append(member.name)
+    if refused:
+        raise ValidationError(
+            [
+                _(
+                    "%(names)s were not on the roll on %(date)s: check their join and leave dates on the member "
+                    "page, or untick them."
+                )
+                % {"names": "、".join(sorted(names)), "date": day.isoformat()}
+                for day, names in sorted(refused.items())
+            ],
+            code="off_roll",
+        )

@@ -470,3 +470,73 @@ def test_a_decision_goes_back_to_the_queue_as_it_was_shown(as_user, tree, member
         reverse("selfservice:claim-reject", args=[other.pk]), {"reason": "重复", "kind": "x'", "page": "-1"}
     )
     assert response["Location"] == QUEUE
+
+
+def check_ins_over_three_days(tree, count: int) -> list[Claim]:
+    """`count` members of branch_a, each checked in at one of three activities on three days."""
+    activities = [ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 3, day)) for day in (5, 6, 7)]
+    people = [MemberFactory(branch=tree.branch_a, joined_on=dt.date(2025, 1, 1)) for _ in range(count)]
+    return [check_in_as(person, activities[number % 3]) for number, person in enumerate(people)]
+
+
+def check_in_as(person, activity) -> Claim:
+    return claim_check_in(actor=None, member=person, activity=activity, hours=Decimal("1.5"))
+
+
+def test_confirming_a_page_of_check_ins_runs_the_same_queries_for_2_as_for_12(as_user, tree, media):
+    """Check-ins are confirmed together (services.claims_confirm): their statements run once, not per record."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(tree.secretary_a)
+    client.get(QUEUE)
+    counts = []
+    for size in (2, 12):
+        shown = check_ins_over_three_days(tree, size)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk for claim in shown]}
+            )
+        assert f"已确认 {size} 条记录" in said(response)[-1]
+        counts.append(len(queries))
+        assert all(Claim.objects.get(pk=claim.pk).status == Claim.Status.CONFIRMED for claim in shown)
+    assert counts[0] == counts[1], counts  # 450 for 12 when each was confirmed on its own
+    assert counts[0] < 40, counts
+    assert Participation.objects.count() == 14 and counted(tree).hours == Decimal("21.0")
+    assert store.differences() == []
+
+
+def test_check_ins_confirmed_together_keep_each_record_s_history_and_figures(tree):
+    shown = check_ins_over_three_days(tree, 4)
+    from volunteer_portal.selfservice.services import claims_confirm
+
+    confirmed = claims_confirm(actor=tree.secretary_a, claims=shown)
+    assert {claim.pk for claim in confirmed} == {claim.pk for claim in shown}
+    for claim in shown:
+        claim.refresh_from_db()
+        assert claim.participation.member_id == claim.member_id and claim.participation.hours == Decimal("1.5")
+        latest = claim.history.latest()
+        assert (latest.status, latest.history_user, latest.decided_by_id) == ("confirmed", tree.secretary_a,
+                                                                              tree.secretary_a.pk)  # fmt: skip
+        added = claim.participation.history.get()
+        assert (added.history_type, added.history_user) == ("+", tree.secretary_a)
+    for activity in {claim.activity for claim in shown}:
+        assert activity.participations.count() == sum(claim.activity_id == activity.pk for claim in shown)
+    assert counted(tree).participations == 4 and counted(tree).hours == Decimal("6.0")
+    assert store.differences() == []
+
+
+def test_a_page_with_one_check_in_off_the_roll_confirms_nothing_and_names_them(as_user, tree, member):
+    shown = check_ins_over_three_days(tree, 3)
+    leaver = shown[1].member
+    leaver.left_on = dt.date(2026, 3, 1)  # left before the day, after checking in: the secretary decides
+    leaver.save()
+    response = as_user(tree.secretary_a).post(
+        reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk for claim in shown]}
+    )
+    assert said(response) == [
+        f"没有确认任何记录：{leaver.name}在2026-03-06不在册：请在成员页面核对其加入、离开日期，或取消勾选。"
+    ]
+    assert set(Claim.objects.values_list("status", flat=True)) == {Claim.Status.PENDING}
+    assert Participation.objects.count() == 0 and counted(tree).participations == 0
+    assert store.differences() == []

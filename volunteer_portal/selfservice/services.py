@@ -15,9 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from activities.models import Activity
-from activities.services import participation_add
+from activities.services import participation_add, participations_add
 from beneficiaries.models import Pairing, VisitPhoto
 from beneficiaries.selectors import open_pairing_q
 from beneficiaries.services import visit_record
@@ -254,8 +255,35 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
 
 @transaction.atomic
 def claims_confirm(*, actor, claims: Iterable[Claim]) -> list[Claim]:
-    """Confirm several at once, as they are ("confirm all"): all or none."""
-    return [claim_confirm(actor=actor, claim=claim) for claim in claims]
+    """Confirm several at once, as they are ("confirm all"): all or none. The check-ins go together, in a constant
+    number of statements however many; each visit goes through `claim_confirm`, since it writes the visit with
+    its items and moves its photos file by file."""
+    claims = list(claims)
+    check_ins = [claim.pk for claim in claims if claim.kind == Claim.Kind.HOURS]
+    confirmed = _check_ins_confirm(actor, check_ins) if check_ins else []
+    return confirmed + [claim_confirm(actor=actor, claim=claim) for claim in claims if claim.kind != Claim.Kind.HOURS]
+
+
+def _check_ins_confirm(actor, ids: list[int]) -> list[Claim]:
+    """Pending check-ins confirmed as they are: `claim_confirm`'s rules for each, its statements once for all."""
+    locked = list(Claim.objects.select_for_update(of=("self",)).select_related("activity", "member").filter(pk__in=ids))
+    if len(locked) < len(set(ids)) or any(claim.status != Claim.Status.PENDING for claim in locked):
+        raise ValidationError(_("This record has already been decided."), code="decided")
+    before = claim_footprint(ids)
+    participations = participations_add(
+        actor=actor,
+        added=[(claim.activity, claim.member, claim.hours or DEFAULT_HOURS) for claim in locked if claim.activity],
+    )
+    now = timezone.now()
+    for claim, participation in zip(locked, participations, strict=True):
+        claim.participation, claim.status, claim.decided_by = participation, Claim.Status.CONFIRMED, actor
+        claim.decided_at, claim.decision_note, claim.updated_at = now, "", now
+    bulk_update_with_history(
+        locked, Claim, ["participation", "status", "decided_by", "decided_at", "decision_note", "updated_at"],
+        default_user=actor, default_date=now,
+    )  # fmt: skip
+    tallies.apply(before, claim_footprint(ids))
+    return locked
 
 
 # --- sign-in invitations (invites.py) --------------------------------------------------------------------------
