@@ -91,15 +91,34 @@ def test_other_widgets_are_left_to_crispy_forms(tree, records):
     assert "<fieldset" in str(as_field(visit["visitors"]))
 
 
-def test_django_s_widgets_render_through_jinja2_and_the_rest_through_django_templates():
-    """The form renderer takes Django's widget templates from their Jinja2 copies (volunteer_portal/forms.py),
-    and anything else, such as the admin's widgets, from the Django template language."""
-    from django.forms.renderers import get_default_renderer
-    from django.template.backends.django import Template as DjangoTemplate
-    from django.template.backends.jinja2 import Template as Jinja2Template
+def test_django_s_widgets_render_through_jinja2_and_the_rest_through_django_templates(monkeypatch):
+    """The form renderer renders Django's widget templates through their Jinja2 copies (volunteer_portal/forms.py)
+    and anything else, such as the admin's widgets, in the Django template language."""
+    from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
+    from django.forms.renderers import DjangoTemplates, get_default_renderer
 
     renderer = get_default_renderer()
-    assert isinstance(renderer.get_template("django/forms/widgets/select.html"), Jinja2Template)
-    assert isinstance(renderer.get_template("admin/widgets/split_datetime.html"), DjangoTemplate)
-    select = forms.Select(choices=[("1", "甲 & 乙"), ("2", "<丙>")]).render("kind", "2")
+    widgets = forms.MultiWidget(widgets=[AdminDateWidget(), AdminTimeWidget()])  # Django's template, the admin's parts
+    in_django_templates = widgets.render("when", ["2026-03-05", "09:30"], renderer=DjangoTemplates())
+    assert widgets.render("when", ["2026-03-05", "09:30"], renderer=renderer) == in_django_templates
+    assert 'class="vDateField"' in in_django_templates
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a Django widget template went to the Django template language")
+
+    monkeypatch.setattr(DjangoTemplates, "get_template", refused)
+    select = forms.Select(choices=[("1", "甲 & 乙"), ("2", "<丙>")]).render("kind", "2", renderer=renderer)
     assert '<option value="2" selected>&lt;丙&gt;</option>' in select and "甲 &amp; 乙" in select
+
+
+def test_hidden_fields_and_bare_checkboxes_are_written_as_crispy_forms_writes_them():
+    class Odd(forms.Form):
+        kept = forms.CharField(widget=forms.HiddenInput, initial="h", show_hidden_initial=True)
+        unnamed = forms.BooleanField(label="", required=False)
+
+    for form in (Odd(), Odd(auto_id=False)):
+        for name in form.fields:
+            assert canonical(str(as_field(form[name]))) == canonical(
+                str(as_crispy_field(Odd(auto_id=form.auto_id)[name]))
+            )
+    assert 'name="initial-kept"' in str(as_field(Odd()["kept"]))

@@ -130,6 +130,16 @@ def test_a_bucket_that_cannot_be_read_answers_503_and_says_so(
     assert as_user(tree.secretary_a).get(url).status_code == 200
 
 
+def test_a_photo_the_store_says_is_gone_answers_404(as_user, tree, bucket, photo_in_bucket, monkeypatch):
+    """S3 names a missing key NoSuchKey; some S3-compatible stores say so with another status than 404."""
+
+    def gone(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "gone"}}, "GetObject")
+
+    monkeypatch.setattr(S3Storage, "_open", gone)
+    assert as_user(tree.secretary_a).get(reverse("activities:photo", args=[photo_in_bucket.pk])).status_code == 404
+
+
 def test_a_photo_on_a_disk_that_cannot_be_read_answers_503(as_user, tree, photo_factory, monkeypatch):
     photo = add_photo(ActivityFactory(branch=tree.branch_a))
 

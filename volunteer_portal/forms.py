@@ -6,6 +6,7 @@ from django.forms.renderers import DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from jinja2 import TemplateNotFound
 
 
 class PortalBoundField(BoundField):
@@ -37,10 +38,13 @@ class PortalBoundField(BoundField):
 class PortalFormRenderer(DjangoTemplates):
     """Django's renderer with `PortalBoundField` for every form, the admin's included (settings.FORM_RENDERER).
 
-    Django's own widget and form templates (`django/forms/...`) come from the Jinja2 copies Django ships beside
-    the Django-language ones, which write the same markup: a select renders each option through two includes,
-    and Jinja2 runs them at a fraction of the cost (the visit form 21 → 16 ms of CPU, README "Load test").
-    Every other template (the admin's widgets, crispy-forms', the project's) stays in the Django language."""
+    Django's own widget and form templates (`django/forms/...`) render through the Jinja2 copies Django ships
+    beside the Django-language ones, which write the same markup: a select renders each option through two
+    includes, and Jinja2 runs them at a fraction of the cost (the visit form 21 → 16 ms of CPU, README "Load
+    test"). Every other template (the admin's widgets, crispy-forms', the project's) stays in the Django language,
+    and so does a Django template that includes one of those (a widget of admin widgets, an option template of
+    one's own): it is rendered again in the Django language. One difference: Jinja2 does not localize a choice
+    label that is not text (a date, a number), so the portal's choice labels are text."""
 
     bound_field_class = PortalBoundField
 
@@ -48,13 +52,13 @@ class PortalFormRenderer(DjangoTemplates):
     def _jinja2(self):
         return Jinja2().engine
 
-    def get_template(self, template_name):
+    def render(self, template_name, context, request=None):
         if template_name.startswith("django/forms/"):
             try:
-                return self._jinja2.get_template(template_name)
-            except TemplateDoesNotExist:
+                return self._jinja2.get_template(template_name).render(context, request=request).strip()
+            except (TemplateDoesNotExist, TemplateNotFound):
                 pass
-        return super().get_template(template_name)
+        return super().render(template_name, context, request=request)
 
 
 class DateInput(forms.DateInput):

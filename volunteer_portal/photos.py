@@ -70,20 +70,30 @@ def photo_response(field: FieldFile) -> HttpResponseBase:
 
     A photo whose file is gone answers 404. Storage that cannot be read now (a disk error, the object store
     unreachable or refusing the key) answers 503 with `Retry-After` and says so, and the error is logged: the
-    page around the photo is not an error, and the photo comes back by itself once the storage does."""
+    page around the photo is not an error, and the photo comes back once the storage does (a refused key, once
+    it is put right: docs/deploy.md, section 10). Only the opening is checked: a store that fails while the
+    photo is being sent cuts the picture short."""
     try:
         handle = field.open("rb")
     except FileNotFoundError:  # the row outlived its file (a restore, a cleaned bucket): gone, not a server error
         raise Http404 from None
-    except (OSError, BotoCoreError, ClientError):
-        logger.exception("The photo %s could not be read from storage", field.name)
-        return HttpResponse(
-            _("The photo cannot be read at the moment. Please try again in a little while."),
-            status=503,
-            content_type="text/plain; charset=utf-8",
-            headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
-        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "NoSuchKey":
+            raise Http404 from None
+        return _storage_unavailable(field)
+    except (OSError, BotoCoreError):
+        return _storage_unavailable(field)
     return FileResponse(handle, content_type="image/jpeg")
+
+
+def _storage_unavailable(field: FieldFile) -> HttpResponse:
+    logger.exception("The photo %s could not be read from storage", field.name)
+    return HttpResponse(
+        _("The photo cannot be read at the moment. Please try again in a little while."),
+        status=503,
+        content_type="text/plain; charset=utf-8",
+        headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def to_jpeg(upload: UploadedFile, *, max_width: int | None = None) -> ContentFile:

@@ -72,7 +72,7 @@ def as_field(bound: BoundField) -> SafeString:
     cProfile); `make loadtest` is bound by that time. Other widgets go to crispy-forms unchanged."""
     widget = bound.field.widget
     if bound.is_hidden:
-        return bound.as_widget()
+        return mark_safe(str(bound))  # noqa: S308 (BoundField's own output: the widget and any initial copy)
     if not isinstance(widget, _WRITTEN) or isinstance(widget, _HANDED_ON) or bound.use_fieldset:
         return as_crispy_field(bound)
     checkbox = isinstance(widget, forms.CheckboxInput)
@@ -89,8 +89,13 @@ def as_field(bound: BoundField) -> SafeString:
     required = bound.field.required
     asterisk = mark_safe('<span class="asteriskField">*</span>') if required else ""
     label: str = ""
-    if bound.label:
-        label_class = ("form-check-label" if checkbox else "form-label") + (" requiredField" if required else "")
+    if checkbox:  # crispy-forms writes a checkbox's label, and its `for`, even when empty
+        label_class = "form-check-label" + (" requiredField" if required else "")
+        label = format_html(
+            '<label for="{}" class="{}">{}{}</label>', bound.id_for_label, label_class, bound.label, asterisk
+        )
+    elif bound.label:
+        label_class = "form-label" + (" requiredField" if required else "")
         label_for = format_html(' for="{}"', bound.id_for_label) if bound.id_for_label else ""
         label = format_html('<label{} class="{}">{}{}</label>', label_for, label_class, bound.label, asterisk)
     errors: str = ""

@@ -95,6 +95,15 @@ def test_the_grants_are_read_once_per_user_whatever_the_roles_asked(tree, django
         assert [user_can_write(user, branch) for branch in branches] == [False, False, True, False]
 
 
+def test_a_new_grant_is_seen_by_the_same_user_object(tree):
+    from volunteer_portal.branches.services import role_grant
+
+    user = tree.secretary_a
+    assert grant_paths(user, RoleGrant.Role.LEADER) == []
+    role_grant(user=user, branch=tree.district, role=RoleGrant.Role.LEADER)
+    assert grant_paths(user, RoleGrant.Role.LEADER) == [tree.district.path] == grant_paths(user)
+
+
 def test_the_write_check_agrees_with_the_write_scope(tree, superuser):
     users = [tree.root_leader, tree.district_leader, tree.secretary_a, tree.secretary_b, superuser, AnonymousUser()]
     for user in users:

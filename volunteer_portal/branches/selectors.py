@@ -16,6 +16,12 @@ Role = RoleGrant.Role
 CAPABILITIES = ("may_reveal", "may_export")
 
 
+def forget_grants(user) -> None:
+    """Drop what `_grant_paths` keeps on the user object, after a grant of theirs changed."""
+    user.__dict__.pop("_scope_paths_cache", None)
+    user.__dict__.pop("_scope_grants", None)
+
+
 def _grant_paths(user, role: str | None) -> list[str]:
     """The paths of the granted branches, minus those already covered by another grant. Cached per user object:
     the user's grants are read in one query, the first time any role's paths are asked for.
@@ -24,8 +30,8 @@ def _grant_paths(user, role: str | None) -> list[str]:
     """
     cache = user.__dict__.setdefault("_scope_paths_cache", {})
     if role not in cache:
-        if "grants" not in cache:
-            cache["grants"] = list(
+        if "_scope_grants" not in user.__dict__:  # the same dict as the cache's (a request's user is a lazy object)
+            user.__dict__["_scope_grants"] = list(
                 RoleGrant.objects.filter(user=user, branch__active=True).values_list(
                     "branch__path", "role", *CAPABILITIES
                 )
@@ -33,7 +39,7 @@ def _grant_paths(user, role: str | None) -> list[str]:
         paths = sorted(
             {
                 path
-                for path, granted, *capabilities in cache["grants"]
+                for path, granted, *capabilities in user.__dict__["_scope_grants"]
                 if role is None or (capabilities[CAPABILITIES.index(role)] if role in CAPABILITIES else granted == role)
             }
         )

@@ -13,6 +13,7 @@ from volunteer_portal.models import save_checked
 
 from . import tallies
 from .models import PATH_SEPARATOR, Branch, BranchLine, Member, RoleGrant, in_subtree, is_under, path_ids
+from .selectors import forget_grants
 
 LINE_BATCH = 1000
 
@@ -102,6 +103,7 @@ def branch_update(
 @transaction.atomic
 def role_grant(*, user, branch: Branch, role: str) -> RoleGrant:
     grant, _created = RoleGrant.objects.get_or_create(user=user, branch=branch, role=role)
+    forget_grants(user)  # this user object's scope is read afresh
     return grant
 
 
