@@ -2,12 +2,14 @@
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from activities.models import Activity
 from volunteer_portal.branches import tallies
@@ -17,7 +19,7 @@ from volunteer_portal.services import record_archive
 from volunteer_portal.versions import check_version
 
 from .footprints import visit_footprint, visits_of
-from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit
+from .models import ActivityBeneficiary, AssistanceItem, Beneficiary, Consent, Need, Pairing, Visit, VisitVisitor
 from .privacy import SECRET_FIELDS
 from .upkeep import pairing_last_contact_refresh, visits_changed
 
@@ -134,23 +136,69 @@ def visit_record(
     activity: Activity | None = None,
     items: Iterable[dict] = (),
 ) -> Visit:
-    ensure_not_archived(beneficiary)
-    visit = Visit(
-        beneficiary=beneficiary,
-        branch=branch,
-        date=date,
-        notes=notes,
-        follow_up_needed=follow_up_needed,
-        activity=activity,
-    )
-    save_checked(visit, actor)
-    visit.visitors.set(visitors)
-    _add_items(visit, items)
-    if activity is not None:
-        ActivityBeneficiary.objects.get_or_create(activity=activity, beneficiary=beneficiary)
-    visits_changed([beneficiary.pk])
-    tallies.apply(tallies.Footprint(), visit_footprint([visit.pk]))
-    return visit
+    """One visit, with who made it and what was handed over: `visits_record` for one."""
+    visit = NewVisit(beneficiary, branch, date, list(visitors), notes, follow_up_needed, activity, list(items))
+    return visits_record(actor=actor, visits=[visit])[0]
+
+
+@dataclass
+class NewVisit:
+    """What `visits_record` records of one visit."""
+
+    beneficiary: Beneficiary
+    branch: Branch
+    date: dt.date
+    visitors: list[Member] = field(default_factory=list)
+    notes: str = ""
+    follow_up_needed: bool = False
+    activity: Activity | None = None
+    items: list[dict] = field(default_factory=list)
+
+
+@transaction.atomic
+def visits_record(*, actor, visits: list[NewVisit]) -> list[Visit]:
+    """Visits recorded together, in the order given, in a constant number of statements however many: each
+    visit with its visitors and items, and the history of both; the households' last visits and pairings, the
+    activities' households and the figure store kept. The households, branches and activities given have been
+    read (and checked against the scope) by the caller, so they are not read again."""
+    for new in visits:
+        ensure_not_archived(new.beneficiary)
+    rows = [
+        Visit(beneficiary=new.beneficiary, branch=new.branch, date=new.date, notes=new.notes,
+              follow_up_needed=new.follow_up_needed, activity=new.activity)
+        for new in visits
+    ]  # fmt: skip
+    items = [
+        (row, AssistanceItem(**{name: values[name] for name in ITEM_FIELDS}))
+        for row, new in zip(rows, visits, strict=True)
+        for values in new.items
+    ]
+    for row in rows:
+        row.full_clean(exclude=["beneficiary", "branch", "activity"])
+    for _row, item in items:
+        item.full_clean(exclude=["visit"], validate_constraints=False)  # as the form checked them; the database too
+    now = timezone.now()
+    bulk_create_with_history(rows, Visit, default_user=actor, default_date=now)
+    for row, item in items:
+        item.visit = row
+    bulk_create_with_history([item for _row, item in items], AssistanceItem, default_user=actor, default_date=now)
+    VisitVisitor.objects.bulk_create(
+        [VisitVisitor(visit=row, member=member) for row, new in zip(rows, visits, strict=True)
+         for member in dict.fromkeys(new.visitors)]
+    )  # fmt: skip
+    reached = {(new.activity.pk, new.beneficiary.pk) for new in visits if new.activity is not None}
+    if reached:
+        known = set(
+            ActivityBeneficiary.objects.filter(
+                activity_id__in={pair[0] for pair in reached}, beneficiary_id__in={pair[1] for pair in reached}
+            ).values_list("activity_id", "beneficiary_id")
+        )
+        ActivityBeneficiary.objects.bulk_create(
+            [ActivityBeneficiary(activity_id=a, beneficiary_id=b) for a, b in sorted(reached - known)]
+        )
+    visits_changed(sorted({new.beneficiary.pk for new in visits}))
+    tallies.apply(tallies.Footprint(), visit_footprint([row.pk for row in rows]))
+    return rows
 
 
 @transaction.atomic
@@ -176,20 +224,13 @@ def visits_record_for_activity(
         raise ValidationError(
             _("Already recorded for this activity: %(names)s.") % {"names": names}, code="already_recorded"
         )
-    return [
-        visit_record(
-            actor=actor,
-            beneficiary=beneficiary,
-            branch=activity.branch,
-            date=date,
-            visitors=visitors,
-            notes=notes,
-            follow_up_needed=follow_up_needed,
-            activity=activity,
-            items=items,
-        )
-        for beneficiary in beneficiaries
-    ]
+    return visits_record(
+        actor=actor,
+        visits=[
+            NewVisit(beneficiary, activity.branch, date, visitors, notes, follow_up_needed, activity, items)
+            for beneficiary in beneficiaries
+        ],
+    )
 
 
 @transaction.atomic

@@ -629,3 +629,34 @@ def test_an_untouched_visit_form_records_nothing(as_user, tree):
     assert client.post(url, {**base, "nothing_handed_over": "on"}).status_code == 302
     assert client.post(url, {**base, "notes": "聊了家常"}).status_code == 302
     assert Visit.objects.count() == 2
+
+
+def test_households_served_are_recorded_in_the_same_queries_for_2_as_for_10(as_user, tree):
+    """visits_record writes the visits, their visitors, items and history together, not household by household."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from volunteer_portal.dashboards import tallies as store
+
+    client = as_user(tree.secretary_a)
+    members = [MemberFactory(branch=tree.branch_a), MemberFactory(branch=tree.branch_a)]
+    counts = []
+    for size in (2, 10):
+        activity = ActivityFactory(branch=tree.branch_a, date=dt.date(2026, 3, 5))
+        households = [BeneficiaryFactory(branch=tree.branch_a) for _ in range(size)]
+        url = reverse("beneficiaries:activity-visits", args=[activity.pk])
+        client.get(url)
+        data = {"beneficiaries": [h.pk for h in households], "date": "2026-03-05", "visitors": [m.pk for m in members],
+                "notes": "三八节走访", **item_forms(rows=[CASH, RICE])}  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(url, data)["Location"] == activity.get_absolute_url()
+        counts.append(len(queries))
+        visits = Visit.objects.filter(activity=activity)
+        assert visits.count() == size and AssistanceItem.objects.filter(visit__activity=activity).count() == 2 * size
+        for visit in visits:
+            assert set(visit.visitors.all()) == set(members)
+            assert visit.history.get().history_user == tree.secretary_a
+            assert {item.history.get().history_user for item in visit.items.all()} == {tree.secretary_a}
+        assert all(h.visits.get() in visits for h in households)
+    assert counts[0] == counts[1], counts  # [127, 323] when each was written on its own
+    assert store.differences() == []

@@ -483,22 +483,27 @@ def check_in_as(person, activity) -> Claim:
     return claim_check_in(actor=None, member=person, activity=activity, hours=Decimal("1.5"))
 
 
-def test_confirming_a_page_of_check_ins_runs_the_same_queries_for_2_as_for_12(as_user, tree, media):
-    """Check-ins are confirmed together (services.claims_confirm): their statements run once, not per record."""
+def confirm_page(client, shown: list[Claim]) -> int:
+    """全部确认 on a page that showed these records; the queries it ran."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk for claim in shown]}
+        )
+    assert f"已确认 {len(shown)} 条记录" in said(response)[-1]
+    return len(queries)
+
+
+def test_confirming_a_page_of_check_ins_runs_the_same_queries_for_2_as_for_12(as_user, tree, media):
+    """Check-ins are confirmed together (services.claims_confirm): their statements run once, not per record."""
     client = as_user(tree.secretary_a)
     client.get(QUEUE)
     counts = []
     for size in (2, 12):
         shown = check_ins_over_three_days(tree, size)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.post(
-                reverse("selfservice:claims-confirm"), {"scope": "page", "on_page": [claim.pk for claim in shown]}
-            )
-        assert f"已确认 {size} 条记录" in said(response)[-1]
-        counts.append(len(queries))
+        counts.append(confirm_page(client, shown))
         assert all(Claim.objects.get(pk=claim.pk).status == Claim.Status.CONFIRMED for claim in shown)
     assert counts[0] == counts[1], counts  # 450 for 12 when each was confirmed on its own
     assert counts[0] < 40, counts
@@ -540,3 +545,41 @@ def test_a_page_with_one_check_in_off_the_roll_confirms_nothing_and_names_them(a
     assert set(Claim.objects.values_list("status", flat=True)) == {Claim.Status.PENDING}
     assert Participation.objects.count() == 0 and counted(tree).participations == 0
     assert store.differences() == []
+
+
+def test_confirming_a_page_of_visits_and_check_ins_runs_the_same_queries_for_4_as_for_12(as_user, tree, media):
+    client = as_user(tree.secretary_a)
+    client.get(QUEUE)
+    counts = []
+    for size in (2, 6):
+        shown = check_ins_over_three_days(tree, size)
+        for _ in range(size):
+            visitor = MemberFactory(branch=tree.branch_a, user=UserFactory())
+            household = BeneficiaryFactory(branch=tree.branch_a)
+            shown.append(visit_claim(visitor, PairingFactory(member=visitor, beneficiary=household,
+                                                             start_date=dt.date(2026, 1, 1))))  # fmt: skip
+        counts.append(confirm_page(client, shown))
+        for claim in shown:
+            claim.refresh_from_db()
+            assert claim.status == Claim.Status.CONFIRMED and claim.history.latest().history_user == tree.secretary_a
+            if claim.kind == Claim.Kind.VISIT:
+                assert list(claim.visit.visitors.all()) == [claim.member] and claim.visit.items.get().value == 120
+    assert counts[0] == counts[1], counts  # [114, 466] when each was written on its own
+    assert counted(tree).visits == 8 and counted(tree).participations == 8
+    assert store.differences() == []
+
+
+def test_confirming_visits_together_moves_each_one_s_photos(as_user, tree, member, pairing, media):
+    from volunteer_portal.selfservice.services import claims_confirm
+
+    other = MemberFactory(branch=tree.branch_a, user=UserFactory())
+    claims = [visit_claim(member, pairing),
+              visit_claim(other, PairingFactory(member=other, beneficiary=pairing.beneficiary,
+                                                start_date=dt.date(2026, 1, 1)))]  # fmt: skip
+    photos = [add_photo(claims[0]), add_photo(claims[0]), add_photo(claims[1])]
+    claims_confirm(actor=tree.secretary_a, claims=claims)
+    for claim in claims:
+        claim.refresh_from_db()
+        moved = list(VisitPhoto.objects.filter(visit=claim.visit).order_by("pk"))
+        assert [photo.image.name for photo in moved] == [p.image.name for p in photos if p.claim_id == claim.pk]
+        assert all(photo.thumbnail and photo.uploaded_by == claim.member.user for photo in moved)

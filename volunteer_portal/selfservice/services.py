@@ -21,7 +21,7 @@ from activities.models import Activity
 from activities.services import participation_add, participations_add
 from beneficiaries.models import Pairing, VisitPhoto
 from beneficiaries.selectors import open_pairing_q
-from beneficiaries.services import visit_record
+from beneficiaries.services import NewVisit, visit_record, visits_record
 from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Member
 from volunteer_portal.models import save_checked, stamp_history_user
@@ -163,11 +163,14 @@ def _stored_item(values: dict) -> dict:
     }
 
 
-def _photos_to_visit(claim: Claim, actor) -> None:
-    """The member's photos become the visit's. The visit's rows point at the same stored files as the claim's:
+def _photos_to_visits(claims: list[Claim], actor) -> None:
+    """The members' photos become their visits'. The visit's rows point at the same stored files as the claim's:
     nothing here deletes a file (records are archived, never deleted), so sharing is safe and no copy doubles the
-    storage. A thumbnail is made for the visit's page; a file gone missing leaves the row without one."""
-    for claim_photo in claim.photos.order_by("pk"):
+    storage. A thumbnail is made for the visit's page; a file gone missing leaves the row without one. One
+    query for the claims' photos, then a file and an insert for each."""
+    by_claim = {claim.pk: claim for claim in claims}
+    for claim_photo in ClaimPhoto.objects.filter(claim_id__in=by_claim).order_by("claim_id", "pk"):
+        claim = by_claim[claim_photo.claim_id]
         photo = VisitPhoto(visit=claim.visit, uploaded_by=claim.member.user or actor)
         photo.image.name = claim_photo.image.name
         try:
@@ -234,7 +237,7 @@ def claim_confirm(
             notes=claim.notes,
             items=[_item(values) for values in claim.items],
         )
-        _photos_to_visit(claim, actor)
+        _photos_to_visits([claim], actor)
     _decide(claim, actor, Claim.Status.CONFIRMED, note)
     tallies.apply(before, claim_footprint([claim.pk]))
     return claim
@@ -255,31 +258,50 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
 
 @transaction.atomic
 def claims_confirm(*, actor, claims: Iterable[Claim]) -> list[Claim]:
-    """Confirm several at once, as they are ("confirm all"): all or none. The check-ins go together, in a constant
-    number of statements however many; each visit goes through `claim_confirm`, since it writes the visit with
-    its items and moves its photos file by file."""
-    claims = list(claims)
-    check_ins = [claim.pk for claim in claims if claim.kind == Claim.Kind.HOURS]
-    confirmed = _check_ins_confirm(actor, check_ins) if check_ins else []
-    return confirmed + [claim_confirm(actor=actor, claim=claim) for claim in claims if claim.kind != Claim.Kind.HOURS]
-
-
-def _check_ins_confirm(actor, ids: list[int]) -> list[Claim]:
-    """Pending check-ins confirmed as they are: `claim_confirm`'s rules for each, its statements once for all."""
-    locked = list(Claim.objects.select_for_update(of=("self",)).select_related("activity", "member").filter(pk__in=ids))
+    """Confirm several at once, as they are ("confirm all"): all or none, by `claim_confirm`'s rules, in a
+    constant number of statements however many, apart from one insert per photo a visit brings."""
+    ids = [claim.pk for claim in claims]
+    locked = list(
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("activity", "member__user", "pairing__beneficiary", "branch")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
     if len(locked) < len(set(ids)) or any(claim.status != Claim.Status.PENDING for claim in locked):
         raise ValidationError(_("This record has already been decided."), code="decided")
+    check_ins = [claim for claim in locked if claim.kind == Claim.Kind.HOURS and claim.activity is not None]
+    visits = [claim for claim in locked if claim.kind != Claim.Kind.HOURS and claim.pairing is not None]
+    for claim in visits:
+        if claim.pairing is not None and claim.date < claim.pairing.start_date:
+            raise ValidationError(
+                _("The pairing began on %(start)s: a visit cannot be dated before it.")
+                % {"start": claim.pairing.start_date.isoformat()}
+            )
     before = claim_footprint(ids)
     participations = participations_add(
         actor=actor,
-        added=[(claim.activity, claim.member, claim.hours or DEFAULT_HOURS) for claim in locked if claim.activity],
+        added=[(claim.activity, claim.member, claim.hours or DEFAULT_HOURS) for claim in check_ins if claim.activity],
     )
+    recorded = visits_record(
+        actor=actor,
+        visits=[
+            NewVisit(claim.pairing.beneficiary, claim.branch, claim.date, [claim.member], claim.notes,
+                     items=[_item(values) for values in claim.items])
+            for claim in visits
+            if claim.pairing is not None
+        ],
+    )  # fmt: skip
+    for claim, participation in zip(check_ins, participations, strict=True):
+        claim.participation = participation
+    for claim, visit in zip(visits, recorded, strict=True):
+        claim.visit = visit
+    _photos_to_visits(visits, actor)
     now = timezone.now()
-    for claim, participation in zip(locked, participations, strict=True):
-        claim.participation, claim.status, claim.decided_by = participation, Claim.Status.CONFIRMED, actor
-        claim.decided_at, claim.decision_note, claim.updated_at = now, "", now
+    for claim in locked:
+        claim.status, claim.decided_by, claim.decided_at, claim.decision_note = Claim.Status.CONFIRMED, actor, now, ""
+        claim.updated_at = now
     bulk_update_with_history(
-        locked, Claim, ["participation", "status", "decided_by", "decided_at", "decision_note", "updated_at"],
+        locked, Claim, ["participation", "visit", "status", "decided_by", "decided_at", "decision_note", "updated_at"],
         default_user=actor, default_date=now,
     )  # fmt: skip
     tallies.apply(before, claim_footprint(ids))
