@@ -46,22 +46,7 @@ def _add_new_members(activity: Activity, new_members: list[dict], hours: Decimal
 def _set_participants(activity: Activity, participants: dict[Member, Decimal], actor) -> None:
     """Replace the activity's participants. Only people on the roll on the activity's date may take part
     (DESIGN.md, "the roll"): the rest are refused by name, with what to do."""
-    off_roll = (
-        Member.objects.filter(pk__in=[member.pk for member in participants])
-        .exclude(on_roll_q(activity.date))
-        .order_by("name")
-    )
-    names = [member.name for member in off_roll]
-    if names:
-        raise ValidationError(
-            {
-                "participants": _(
-                    "%(names)s were not on the roll on %(date)s: check their join and leave dates on the member "
-                    "page, or untick them."
-                )
-                % {"names": "、".join(names), "date": activity.date.isoformat()}
-            }
-        )
+    _check_on_roll({activity.pk: activity}, {(activity.pk, member.pk): member for member in participants})
     # In a constant number of statements however many take part: the roll query above checked the members, the
     # dictionary keeps each once, the field validators check the hours (the database's constraints stand behind).
     current = {p.member_id: p for p in activity.participations.all()}
@@ -299,11 +284,6 @@ def target_delete(*, actor, target: CampaignTarget) -> None:
     target.delete()
 
 
-def participation_add(*, actor, activity: Activity, member: Member, hours: Decimal) -> Participation:
-    """One more participant (a member's confirmed check-in): `participations_add` for one."""
-    return participations_add(actor=actor, added=[(activity, member, hours)])[0]
-
-
 @transaction.atomic
 def participations_add(*, actor, added: list[tuple[Activity, Member, Decimal]]) -> list[Participation]:
     """Participants added to activities (members' confirmed check-ins), in the order given, kept like the form's:
@@ -322,7 +302,7 @@ def participations_add(*, actor, added: list[tuple[Activity, Member, Decimal]]) 
             raise ValidationError(_("%(name)s already took part in this activity.") % {"name": member.name},
                                   code="already_taking_part")  # fmt: skip
         wanted[(activity.pk, member.pk)] = (member, hours)
-    _check_on_roll(stored, wanted)
+    _check_on_roll(stored, {key: member for key, (member, _hours) in wanted.items()})
     before = activity_footprint(ids)
     now = timezone.now()
     rows = [
@@ -337,9 +317,10 @@ def participations_add(*, actor, added: list[tuple[Activity, Member, Decimal]]) 
     return rows
 
 
-def _check_on_roll(activities: dict[int, Activity], wanted: dict[tuple[int, int], tuple[Member, Decimal]]) -> None:
-    """Refuse, by name and day, whoever was not on the roll on their activity's date: one query for every day."""
-    days = sorted({activity.date for activity in activities.values()})
+def _check_on_roll(activities: dict[int, Activity], wanted: dict[tuple[int, int], Member]) -> None:
+    """Refuse, by name and day, whoever (activity pk, member pk) is not on the roll on their activity's date
+    (DESIGN.md, "the roll"), with what to do: one query, whatever the number of days."""
+    days = {day: number for number, day in enumerate(sorted({activity.date for activity in activities.values()}))}
     members_by_day: dict[dt.date, set[int]] = {day: set() for day in days}
     for activity_id, member_id in wanted:
         members_by_day[activities[activity_id].date].add(member_id)
@@ -348,23 +329,24 @@ def _check_on_roll(activities: dict[int, Activity], wanted: dict[tuple[int, int]
         .annotate(day_number=Value(number))
         .values_list("pk", "day_number")
         .order_by()
-        for number, day in enumerate(days)
+        for day, number in days.items()
     ]
     on_roll = set(on_days[0].union(*on_days[1:], all=True))
     refused: dict[dt.date, list[str]] = {}
-    for (activity_id, member_id), (member, _hours) in wanted.items():
+    for (activity_id, member_id), member in wanted.items():
         day = activities[activity_id].date
-        if (member_id, days.index(day)) not in on_roll:
+        if (member_id, days[day]) not in on_roll:
             refused.setdefault(day, []).append(member.name)
     if refused:
         raise ValidationError(
-            [
-                _(
-                    "%(names)s were not on the roll on %(date)s: check their join and leave dates on the member "
-                    "page, or untick them."
-                )
-                % {"names": "、".join(sorted(names)), "date": day.isoformat()}
-                for day, names in sorted(refused.items())
-            ],
-            code="off_roll",
+            {
+                "participants": [
+                    _(
+                        "%(names)s were not on the roll on %(date)s: check their join and leave dates on the "
+                        "member page, or untick them."
+                    )
+                    % {"names": "、".join(sorted(names)), "date": day.isoformat()}
+                    for day, names in sorted(refused.items())
+                ]
+            }
         )

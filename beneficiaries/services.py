@@ -123,7 +123,6 @@ def _add_items(visit: Visit, items: Iterable[dict]) -> None:
         item.save()
 
 
-@transaction.atomic
 def visit_record(
     *,
     actor,
@@ -161,6 +160,8 @@ def visits_record(*, actor, visits: list[NewVisit]) -> list[Visit]:
     visit with its visitors and items, and the history of both; the households' last visits and pairings, the
     activities' households and the figure store kept. The households, branches and activities given have been
     read (and checked against the scope) by the caller, so they are not read again."""
+    if not visits:
+        return []
     for new in visits:
         ensure_not_archived(new.beneficiary)
     rows = [

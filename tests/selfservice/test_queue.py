@@ -496,15 +496,17 @@ def confirm_page(client, shown: list[Claim]) -> int:
     return len(queries)
 
 
+def confirm_pages(client, pages: list[list[Claim]]) -> list[int]:
+    """Each page confirmed in turn, from the queue; the queries each took."""
+    client.get(QUEUE)
+    return [confirm_page(client, shown) for shown in pages]
+
+
 def test_confirming_a_page_of_check_ins_runs_the_same_queries_for_2_as_for_12(as_user, tree, media):
     """Check-ins are confirmed together (services.claims_confirm): their statements run once, not per record."""
-    client = as_user(tree.secretary_a)
-    client.get(QUEUE)
-    counts = []
-    for size in (2, 12):
-        shown = check_ins_over_three_days(tree, size)
-        counts.append(confirm_page(client, shown))
-        assert all(Claim.objects.get(pk=claim.pk).status == Claim.Status.CONFIRMED for claim in shown)
+    pages = [check_ins_over_three_days(tree, size) for size in (2, 12)]
+    counts = confirm_pages(as_user(tree.secretary_a), pages)
+    assert all(Claim.objects.get(pk=claim.pk).status == Claim.Status.CONFIRMED for shown in pages for claim in shown)
     assert counts[0] == counts[1], counts  # 450 for 12 when each was confirmed on its own
     assert counts[0] < 40, counts
     assert Participation.objects.count() == 14 and counted(tree).hours == Decimal("21.0")
@@ -548,22 +550,22 @@ def test_a_page_with_one_check_in_off_the_roll_confirms_nothing_and_names_them(a
 
 
 def test_confirming_a_page_of_visits_and_check_ins_runs_the_same_queries_for_4_as_for_12(as_user, tree, media):
-    client = as_user(tree.secretary_a)
-    client.get(QUEUE)
-    counts = []
-    for size in (2, 6):
+    def page(size: int) -> list[Claim]:
         shown = check_ins_over_three_days(tree, size)
         for _ in range(size):
             visitor = MemberFactory(branch=tree.branch_a, user=UserFactory())
             household = BeneficiaryFactory(branch=tree.branch_a)
             shown.append(visit_claim(visitor, PairingFactory(member=visitor, beneficiary=household,
                                                              start_date=dt.date(2026, 1, 1))))  # fmt: skip
-        counts.append(confirm_page(client, shown))
-        for claim in shown:
-            claim.refresh_from_db()
-            assert claim.status == Claim.Status.CONFIRMED and claim.history.latest().history_user == tree.secretary_a
-            if claim.kind == Claim.Kind.VISIT:
-                assert list(claim.visit.visitors.all()) == [claim.member] and claim.visit.items.get().value == 120
+        return shown
+
+    pages = [page(2), page(6)]
+    counts = confirm_pages(as_user(tree.secretary_a), pages)
+    for claim in [claim for shown in pages for claim in shown]:
+        claim.refresh_from_db()
+        assert claim.status == Claim.Status.CONFIRMED and claim.history.latest().history_user == tree.secretary_a
+        if claim.kind == Claim.Kind.VISIT:
+            assert list(claim.visit.visitors.all()) == [claim.member] and claim.visit.items.get().value == 120
     assert counts[0] == counts[1], counts  # [114, 466] when each was written on its own
     assert counted(tree).visits == 8 and counted(tree).participations == 8
     assert store.differences() == []

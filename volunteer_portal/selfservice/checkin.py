@@ -138,7 +138,7 @@ def refusal(activity: Activity, member: Member, code: str, now: dt.datetime, *, 
         return Refusal(f"{state}{window_text(span)}", 410)
     if activity.participations.filter(member=member).exists():
         return Refusal(_("You are already recorded as taking part in this activity."), 400)
-    # Refused now rather than at the confirmation (participation_add refuses members off the roll), so that
+    # Refused now rather than at the confirmation (participations_add refuses members off the roll), so that
     # nothing waits in the queue that could never be confirmed.
     if not Member.objects.filter(on_roll_q(activity.date), pk=member.pk).exists():
         return Refusal(

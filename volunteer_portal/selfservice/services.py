@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from activities.models import Activity
-from activities.services import participation_add, participations_add
+from activities.services import participations_add
 from beneficiaries.models import Pairing, VisitPhoto
 from beneficiaries.selectors import open_pairing_q
-from beneficiaries.services import NewVisit, visit_record, visits_record
+from beneficiaries.services import NewVisit, visits_record
 from volunteer_portal.branches import tallies
 from volunteer_portal.branches.models import Member
 from volunteer_portal.models import save_checked, stamp_history_user
@@ -33,6 +33,8 @@ from .models import Claim, ClaimPhoto, Invite
 from .selectors import my_claim_by_key
 
 DEFAULT_HOURS = Decimal("2.0")
+CORRECTED = ["hours", "date", "notes", "items"]  # what a secretary may correct before confirming
+CLAIM_LINKS = [field.name for field in Claim._meta.fields if field.is_relation]  # read and locked, not looked up
 
 
 def _submit(claim: Claim, actor) -> Claim:
@@ -201,46 +203,78 @@ def claim_confirm(
 ) -> Claim:
     """Confirm a pending claim, corrected where the secretary changed hours, date, notes or items: it becomes a
     participation or a visit, and counts from now on."""
-    # The claim row only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (activity, pairing).
-    claim = (
-        Claim.objects.select_for_update(of=("self",)).select_related("activity", "pairing", "member").get(pk=claim.pk)
-    )
-    if claim.status != Claim.Status.PENDING:
-        raise ValidationError(_("This record has already been decided."), code="decided")
-    before = claim_footprint([claim.pk])
-    # The model's check constraint holds each kind's link; the tests of None only say so to the type checker.
-    if claim.kind == Claim.Kind.HOURS and claim.activity is not None:
+    (claim,) = _lock_pending([claim.pk])
+    if claim.kind == Claim.Kind.HOURS:
         claim.hours = hours if hours is not None else claim.hours
-        claim.participation = participation_add(
-            actor=actor, activity=claim.activity, member=claim.member, hours=claim.hours or DEFAULT_HOURS
-        )
-    elif claim.pairing is not None:
+    else:
         claim.date = date or claim.date
-        if claim.date < claim.pairing.start_date:
-            raise ValidationError(
-                {
-                    "date": _("The pairing began on %(start)s: a visit cannot be dated before it.")
-                    % {"start": claim.pairing.start_date.isoformat()}
-                }
-            )
         claim.notes = notes if notes is not None else claim.notes
         if items is not None:
             claim.items = [_stored_item(values) for values in items]
-        claim.visit = visit_record(
-            actor=actor,
-            beneficiary=claim.pairing.beneficiary,
-            # The branch that decides the claim (the member's when they sent it), not wherever the member is now:
-            # the secretary confirming it writes inside their own scope.
-            branch=claim.branch,
-            date=claim.date,
-            visitors=[claim.member],
-            notes=claim.notes,
-            items=[_item(values) for values in claim.items],
-        )
-        _photos_to_visits([claim], actor)
-    _decide(claim, actor, Claim.Status.CONFIRMED, note)
-    tallies.apply(before, claim_footprint([claim.pk]))
+    _confirm(actor, [claim], note)
     return claim
+
+
+def _lock_pending(ids: list[int]) -> list[Claim]:
+    """The claims, locked, with what confirming them reads; refused all together if one was decided meanwhile.
+    The claim rows only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (activity, pairing)."""
+    locked = list(
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("activity", "member__user", "pairing__beneficiary", "branch")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(locked) < len(set(ids)) or any(claim.status != Claim.Status.PENDING for claim in locked):
+        raise ValidationError(_("This record has already been decided."), code="decided")
+    return locked
+
+
+def _confirm(actor, claims: list[Claim], note: str = "") -> None:
+    """Locked pending claims, as they stand (with any corrections), made participations and visits, decided and
+    kept in the history and the figure store: in a constant number of statements however many, apart from a
+    file and an insert for each photo a visit brings."""
+    before = claim_footprint([claim.pk for claim in claims])
+    # The model's check constraint holds each kind's link; the tests of None only say so to the type checker.
+    check_ins = [(claim, claim.activity) for claim in claims if claim.kind == Claim.Kind.HOURS and claim.activity]
+    visits = [(claim, claim.pairing) for claim in claims if claim.kind != Claim.Kind.HOURS and claim.pairing]
+    for claim, pairing in visits:
+        if claim.date < pairing.start_date:
+            raise ValidationError(
+                {
+                    "date": _("The pairing began on %(start)s: a visit cannot be dated before it.")
+                    % {"start": pairing.start_date.isoformat()}
+                }
+            )
+    participations = participations_add(
+        actor=actor,
+        added=[(activity, claim.member, claim.hours or DEFAULT_HOURS) for claim, activity in check_ins],
+    )
+    # The visit is the deciding branch's (the member's when they sent it), not wherever the member is now: the
+    # secretary confirming it writes inside their own scope.
+    recorded = visits_record(
+        actor=actor,
+        visits=[
+            NewVisit(pairing.beneficiary, claim.branch, claim.date, [claim.member], claim.notes,
+                     items=[_item(values) for values in claim.items])
+            for claim, pairing in visits
+        ],
+    )  # fmt: skip
+    for (claim, _activity), participation in zip(check_ins, participations, strict=True):
+        claim.participation = participation
+    for (claim, _pairing), visit in zip(visits, recorded, strict=True):
+        claim.visit = visit
+    _photos_to_visits([claim for claim, _pairing in visits], actor)
+    now = timezone.now()
+    for claim in claims:
+        claim.status, claim.decided_by, claim.decided_at, claim.decision_note = Claim.Status.CONFIRMED, actor, now, note
+        claim.updated_at = now
+        claim.full_clean(exclude=CLAIM_LINKS, validate_unique=False, validate_constraints=False)
+    bulk_update_with_history(
+        claims, Claim, [*CORRECTED, "participation", "visit", "status", "decided_by", "decided_at", "decision_note",
+                        "updated_at"],
+        default_user=actor, default_date=now,
+    )  # fmt: skip
+    tallies.apply(before, claim_footprint([claim.pk for claim in claims]))
 
 
 @transaction.atomic
@@ -259,52 +293,10 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
 @transaction.atomic
 def claims_confirm(*, actor, claims: Iterable[Claim]) -> list[Claim]:
     """Confirm several at once, as they are ("confirm all"): all or none, by `claim_confirm`'s rules, in a
-    constant number of statements however many, apart from one insert per photo a visit brings."""
-    ids = [claim.pk for claim in claims]
-    locked = list(
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("activity", "member__user", "pairing__beneficiary", "branch")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    )
-    if len(locked) < len(set(ids)) or any(claim.status != Claim.Status.PENDING for claim in locked):
-        raise ValidationError(_("This record has already been decided."), code="decided")
-    check_ins = [claim for claim in locked if claim.kind == Claim.Kind.HOURS and claim.activity is not None]
-    visits = [claim for claim in locked if claim.kind != Claim.Kind.HOURS and claim.pairing is not None]
-    for claim in visits:
-        if claim.pairing is not None and claim.date < claim.pairing.start_date:
-            raise ValidationError(
-                _("The pairing began on %(start)s: a visit cannot be dated before it.")
-                % {"start": claim.pairing.start_date.isoformat()}
-            )
-    before = claim_footprint(ids)
-    participations = participations_add(
-        actor=actor,
-        added=[(claim.activity, claim.member, claim.hours or DEFAULT_HOURS) for claim in check_ins if claim.activity],
-    )
-    recorded = visits_record(
-        actor=actor,
-        visits=[
-            NewVisit(claim.pairing.beneficiary, claim.branch, claim.date, [claim.member], claim.notes,
-                     items=[_item(values) for values in claim.items])
-            for claim in visits
-            if claim.pairing is not None
-        ],
-    )  # fmt: skip
-    for claim, participation in zip(check_ins, participations, strict=True):
-        claim.participation = participation
-    for claim, visit in zip(visits, recorded, strict=True):
-        claim.visit = visit
-    _photos_to_visits(visits, actor)
-    now = timezone.now()
-    for claim in locked:
-        claim.status, claim.decided_by, claim.decided_at, claim.decision_note = Claim.Status.CONFIRMED, actor, now, ""
-        claim.updated_at = now
-    bulk_update_with_history(
-        locked, Claim, ["participation", "visit", "status", "decided_by", "decided_at", "decision_note", "updated_at"],
-        default_user=actor, default_date=now,
-    )  # fmt: skip
-    tallies.apply(before, claim_footprint(ids))
+    constant number of statements however many (`_confirm`)."""
+    locked = _lock_pending([claim.pk for claim in claims])
+    if locked:
+        _confirm(actor, locked)
     return locked
 
 
